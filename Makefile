@@ -1,0 +1,124 @@
+# One Makefile for the loader, the kernel, newlib, the images and the tests.
+# `make V=1` shows the commands. All outputs go to build/.
+
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(filter 1,$(V)),,@printf '  %-8s %s\n' $(1) $(2);)
+B := build
+
+# ---- newlib, built once from Debian's newlib-source ----
+NEWLIB := $(B)/newlib/install/x86_64-elf
+NEWLIB_STAMP := $(B)/newlib/.built
+KERNEL_CFLAGS_BASE := -O2 -g -mcmodel=kernel -mno-red-zone -ffreestanding -fno-stack-protector \
+	-fno-pic -fno-pie -D__DYNAMIC_REENT__
+GCC_INC := $(shell gcc -print-file-name=include)
+
+# ---- kernel ----
+KCFLAGS := -std=c11 $(KERNEL_CFLAGS_BASE) -Wall -Wextra -Werror -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) \
+	-I. -MMD -MP
+KSRCS := $(wildcard arch/x86_64/*.c kernel/*.c drivers/*.c blk/*.c) boot/elf_check.c
+KASMS := $(wildcard arch/x86_64/*.S)
+KOBJS := $(patsubst %,$(B)/kernel/%.o,$(KSRCS) $(KASMS))
+KERNEL := $(B)/kernel.elf
+
+# ---- loader (GNU-EFI) ----
+EFI_INC := /usr/include/efi
+LCFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -fpic -ffreestanding \
+	-fno-stack-protector -fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
+	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -I. -MMD -MP
+LOBJS := $(B)/boot/loader.o $(B)/boot/elf_check.o
+LOADER := $(B)/BOOTX64.EFI
+
+# ---- host unit tests (cmocka) ----
+HCFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I. -MMD -MP -D_DEFAULT_SOURCE
+# test binary name -> sources it links besides the test file
+UT_boot/test_elf_check := boot/elf_check.c
+UT_boot/test_boot_info :=
+UT_kernel/test_frame := kernel/frame.c
+UT_kernel/test_cmdline := kernel/cmdline.c tests/unit/stub_console.c
+UT_kernel/test_shell_parse := kernel/shell_parse.c
+UT_kernel/test_lineedit := kernel/lineedit.c
+UT_kernel/test_acpi := kernel/acpi.c tests/unit/stub_console.c
+UT_drivers/test_fbcon := drivers/fbcon.c drivers/font.c
+UT_drivers/test_ps2kbd := drivers/ps2kbd.c
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*/test_*.c))
+UNIT_BINS := $(patsubst %,$(B)/unit/%,$(UNIT_TESTS))
+
+BOOT_IMG := $(B)/boot.img
+USB_IMG := $(B)/usb.img
+
+.PHONY: all deps run test unit usb clean distclean
+all: $(BOOT_IMG) $(UNIT_BINS)
+
+deps:
+	$(Q)tools/deps
+
+$(NEWLIB_STAMP): tools/build-newlib
+	$(call say,NEWLIB,$(NEWLIB))
+	$(Q)tools/build-newlib $(B)/newlib "$(KERNEL_CFLAGS_BASE)"
+	$(Q)touch $@
+
+$(B)/kernel/%.c.o: %.c $(NEWLIB_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@) && gcc $(KCFLAGS) -c $< -o $@
+
+$(B)/kernel/%.S.o: %.S
+	$(call say,AS,$<)
+	$(Q)mkdir -p $(dir $@) && gcc $(KCFLAGS) -c $< -o $@
+
+$(KERNEL): $(KOBJS) linker.ld $(NEWLIB_STAMP)
+	$(call say,LD,$@)
+	$(Q)gcc -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 \
+		-Wl,--build-id=none -o $@ $(KOBJS) $(NEWLIB)/lib/libc.a -lgcc
+
+$(B)/KERNEL.ELF: $(KERNEL)
+	$(call say,STRIP,$@)
+	$(Q)objcopy --strip-debug $< $@
+
+$(B)/boot/%.o: boot/%.c
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(dir $@) && gcc $(LCFLAGS) -c $< -o $@
+
+$(B)/loader.so: $(LOBJS)
+	$(call say,LD,$@)
+	$(Q)ld -shared -Bsymbolic -nostdlib -T /usr/lib/elf_x86_64_efi.lds /usr/lib/crt0-efi-x86_64.o \
+		$(LOBJS) -o $@ -L/usr/lib -lgnuefi -lefi
+
+$(LOADER): $(B)/loader.so
+	$(call say,EFI,$@)
+	$(Q)objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+$(BOOT_IMG): $(LOADER) $(B)/KERNEL.ELF tools/mkimage
+	$(call say,IMAGE,$@)
+	$(Q)tools/mkimage $@ $(LOADER) $(B)/KERNEL.ELF
+
+usb: $(LOADER) $(B)/KERNEL.ELF tools/mkimage
+	$(call say,IMAGE,$(USB_IMG))
+	$(Q)tools/mkimage $(USB_IMG) $(LOADER) $(B)/KERNEL.ELF $(CMDLINE)
+	@echo "wrote $(USB_IMG): dd if=$(USB_IMG) of=/dev/sdX bs=4M conv=fsync"
+
+$(B)/unit/%: tests/unit/%.c
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) $< $(UT_$*) -lcmocka -o $@
+# a unit test is rebuilt when a source it links changes
+.SECONDEXPANSION:
+$(UNIT_BINS): $(B)/unit/%: $$(UT_$$*)
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run --unit-only
+
+run: deps $(BOOT_IMG)
+	$(Q)tools/run-qemu $(RUNFLAGS)
+
+test: deps all
+	$(Q)tests/run
+
+clean:
+	rm -rf $(B)/kernel $(B)/boot $(B)/unit $(B)/*.elf $(B)/*.ELF $(B)/*.EFI $(B)/*.so $(B)/*.img $(B)/tests
+
+distclean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

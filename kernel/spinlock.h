@@ -1,0 +1,36 @@
+/*
+ * Spinlocks. spin_lock_irqsave disables interrupts on this CPU first, so a
+ * lock also taken from an interrupt handler cannot deadlock against itself.
+ * The recursive variant exists for newlib's malloc and stdio locks, which
+ * newlib may take again on the same CPU.
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+
+typedef struct {
+	volatile uint32_t locked;
+} spinlock_t;
+
+#define SPINLOCK_INIT { 0 }
+
+static inline uint64_t spin_lock_irqsave(spinlock_t *l)
+{
+	uint64_t flags = irq_save();
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			cpu_relax();
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	irq_restore(flags);
+}
+
+#endif
