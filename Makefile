@@ -70,7 +70,7 @@ $(B)/kernel/%.S.o: %.S
 $(KERNEL): $(KOBJS) linker.ld $(NEWLIB_STAMP)
 	$(call say,LD,$@)
 	$(Q)gcc -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=4096 \
-		-Wl,--build-id=none -o $@ $(KOBJS) $(NEWLIB)/lib/libc.a -lgcc
+		-Wl,--build-id=none -Wl,-z,noexecstack -o $@ $(KOBJS) $(NEWLIB)/lib/libc.a -lgcc
 
 $(B)/KERNEL.ELF: $(KERNEL)
 	$(call say,STRIP,$@)

@@ -46,7 +46,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 		if (!best || s->st_value > best->st_value)
 			best = s;
 	}
-	if (!best || (best->st_size && addr >= best->st_value + best->st_size + 4096))
+	if (!best || (best->st_size && addr >= best->st_value + best->st_size))
 		return NULL;
 	*offset = addr - best->st_value;
 	/* names are NUL-terminated inside strtab: the last byte of a valid strtab is NUL */

@@ -2,7 +2,6 @@
  * The kernel's frame allocator instance: placed and initialised from the
  * boot memory map, used under a spinlock.
  */
-#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,13 +50,11 @@ static int cmd_mem(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return shell_usage("mem");
-	struct mallinfo mi = mallinfo();
 	uint64_t t = mm_total_bytes(), f = mm_free_bytes();
 	printf("total:  %8llu KiB\n", (unsigned long long)(t >> 10));
 	printf("used:   %8llu KiB\n", (unsigned long long)((t - f) >> 10));
 	printf("free:   %8llu KiB\n", (unsigned long long)(f >> 10));
-	printf("heap:   %8llu KiB (%llu KiB in use)\n", (unsigned long long)(mi.arena >> 10),
-	       (unsigned long long)(mi.uordblks >> 10));
+	printf("heap:   %8llu KiB\n", (unsigned long long)(heap_bytes() >> 10));
 	return 0;
 }
 SHELL_COMMAND(mem, "mem", "", "physical memory and heap usage", cmd_mem);

@@ -16,5 +16,7 @@ uint64_t page_alloc(uint64_t count, uint64_t align_pages);
 void page_free(uint64_t phys, uint64_t count);
 uint64_t mm_total_bytes(void);
 uint64_t mm_free_bytes(void);
+/* Bytes the heap (newlib's sbrk) has taken so far. */
+uint64_t heap_bytes(void);
 
 #endif

@@ -21,6 +21,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "kernel/console.h"
+#include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/power.h"
 #include "kernel/time.h"
@@ -90,6 +91,8 @@ void __retarget_lock_release_recursive(_LOCK_T lock) { if (lock) lock_release(lo
 /* ---- memory ---- */
 
 static uint64_t heap_brk; /* bytes in use from VM_HEAP_BASE; sbrk runs under the malloc lock */
+
+uint64_t heap_bytes(void) { return heap_brk; }
 
 void *sbrk(ptrdiff_t incr)
 {

@@ -5,6 +5,7 @@
  */
 	.section .text.entry, "ax"
 	.globl _start
+	.type _start, @function
 _start:
 	cli
 	cld
@@ -13,6 +14,7 @@ _start:
 	call kmain
 1:	hlt
 	jmp 1b
+	.size _start, . - _start
 
 	.section .bss
 	.balign 4096
@@ -28,6 +30,7 @@ boot_stack_top:
  */
 	.text
 	.globl call_on_stack
+	.type call_on_stack, @function
 call_on_stack:
 	mov %rdi, %rsp
 	xor %ebp, %ebp
@@ -35,3 +38,4 @@ call_on_stack:
 	call *%rsi
 2:	hlt
 	jmp 2b
+	.size call_on_stack, . - call_on_stack
