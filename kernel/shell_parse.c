@@ -45,6 +45,13 @@ int shell_parse_next(const char **line, struct shell_cmd *c, int last_status, co
 			quote = 0;
 		} else if (!quote && (ch == '"' || ch == '\'')) {
 			quote = ch;
+		} else if (ch == '$' && s[1] == '?' && quote != '\'') {
+			char num[12];
+			snprintf(num, sizeof(num), "%d", last_status);
+			for (char *d = num; *d; d++)
+				if (put(c, &n, *d))
+					goto too_long;
+			s++;
 		} else if (ch == '\\' && quote != '\'' && s[1]) {
 			if (put(c, &n, *++s))
 				goto too_long;
@@ -58,11 +65,6 @@ int shell_parse_next(const char **line, struct shell_cmd *c, int last_status, co
 	}
 	*line = *s ? s + 1 : s;
 	c->argv[c->argc] = NULL;
-	for (int i = 0; i < c->argc; i++)
-		if (strcmp(c->argv[i], "$?") == 0) {
-			snprintf(c->status, sizeof(c->status), "%d", last_status);
-			c->argv[i] = c->status;
-		}
 	return c->argc;
 too_long:
 	*err = "line too long";

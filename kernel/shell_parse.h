@@ -2,7 +2,7 @@
  * Shell line parsing: a line holds commands separated by unquoted ';'; a
  * command is words separated by blanks. "double" and 'single' quotes group
  * words; a backslash outside single quotes takes the next byte literally.
- * The word $? is replaced by the previous command's status.
+ * $? (outside single quotes) stands for the previous command's status.
  */
 #ifndef KERNEL_SHELL_PARSE_H
 #define KERNEL_SHELL_PARSE_H
@@ -16,7 +16,6 @@ struct shell_cmd {
 	int argc;
 	char *argv[SHELL_MAX_ARGS + 1]; /* argv[argc] == NULL */
 	char buf[SHELL_LINE_MAX + 16];
-	char status[12];                /* what $? expands to */
 };
 
 /* Parses the command starting at *line, advancing *line past its ';' (or to

@@ -12,5 +12,5 @@ expect_log '^RAX: [0-9a-f]{16}  RBX'
 expect_log '^backtrace:'
 expect_log '^  ffffffff8[0-9a-f]+ <shell_exec_line\+'
 expect_log '^all CPUs stopped'
-expect_no_log 'not reached'
+expect_no_log '^not reached'
 pass

@@ -221,8 +221,11 @@ static void test_backspace_and_tab(void **state)
 	assert_true(row_is(0, "ab      T"));
 	put("\t\tU"); /* at the last tab stop the cursor stays on the last column */
 	assert_true(row_is(0, "ab      TU"));
+	put("\t1"); /* a tab never moves left, even from a full line */
+	assert_true(row_is(0, "ab      TU"));
+	assert_true(row_is(1, "1"));
 	put("\r\b\bV");
-	assert_true(cell_is(0, 0, 'V'));
+	assert_true(cell_is(0, 1, 'V'));
 }
 
 static void test_scroll(void **state)
@@ -254,7 +257,9 @@ static void test_erase_to_end_of_line(void **state)
 static void test_clear_and_home(void **state)
 {
 	(void)state;
-	put("abc\ndef\x1b[2J");
+	put("abc\ndef\x1b[3J\x1b[1J"); /* only 2 clears the screen */
+	assert_true(row_is(0, "abc"));
+	put("\x1b[2J");
 	assert_true(row_is(0, ""));
 	assert_true(row_is(1, ""));
 	assert_true(cursor_at(3, 1)); /* ESC[2J leaves the cursor where it was */
@@ -295,7 +300,6 @@ static void test_unknown_sequences_print_nothing(void **state)
 	put("BC\b\b\x1b[?K\x1b[?2J\x1b[ K\x1b[?H");
 	assert_true(row_is(0, "ABC"));
 	assert_true(cursor_at(1, 0));
-	put("\r");
 	/* a sequence split across writes is still recognised */
 	put("BC\x1b[");
 	put("2");
@@ -309,6 +313,8 @@ static void test_control_inside_csi_is_obeyed(void **state)
 	put("a\x1b[\nb");
 	assert_true(row_is(0, "a"));
 	assert_true(row_is(1, "b"));
+	put("\x1b\nc"); /* after a lone ESC too */
+	assert_true(row_is(2, "c"));
 }
 
 static void test_nonprintable_shown_as_question_mark(void **state)

@@ -43,10 +43,13 @@ static void test_quotes(void **state)
 static void test_status(void **state)
 {
 	(void)state;
-	const char *line = "poweroff $? '$?'", *err;
-	assert_int_equal(shell_parse_next(&line, &cmd, 42, &err), 3);
+	const char *line = "poweroff $? '$?' st=$? \"[$?]\" $", *err;
+	assert_int_equal(shell_parse_next(&line, &cmd, 42, &err), 6);
 	assert_string_equal(cmd.argv[1], "42");
-	assert_string_equal(cmd.argv[2], "42"); /* a quoted $? is still the word $? */
+	assert_string_equal(cmd.argv[2], "$?"); /* single quotes keep it literal */
+	assert_string_equal(cmd.argv[3], "st=42");
+	assert_string_equal(cmd.argv[4], "[42]");
+	assert_string_equal(cmd.argv[5], "$");
 }
 
 static void test_errors(void **state)
