@@ -50,3 +50,18 @@ boot_until() {
 image_with() {
 	"$ROOT/tools/mkimage" "$WORK/boot.img" "$ROOT/build/BOOTX64.EFI" "$1" "${2-}"
 }
+
+# boot_typing KEYS [run-qemu options...]: boots, waits for the shell's first
+# prompt in the log, then types KEYS (printf format) on the serial port.
+boot_typing() {
+	local keys=$1
+	shift
+	CODE=0
+	: > "$LOG"
+	{
+		for _ in $(seq "$TIMEOUT"); do grep -q '^ready in' "$LOG" && break; sleep 1; done
+		printf "$keys"
+		# keep stdin open until QEMU is gone, so it does not see EOF first
+		while pgrep -f "file=$WORK/nvme.img" > /dev/null; do sleep 1; done
+	} | "$ROOT/tools/run-qemu" --batch --stdin --timeout "$TIMEOUT" --log "$LOG" --nvme "$WORK/nvme.img" "$@" > /dev/null 2>"$WORK/run-qemu.err" || CODE=$?
+}
