@@ -39,7 +39,6 @@ UT_kernel/test_frame := kernel/frame.c
 UT_kernel/test_cmdline := kernel/cmdline.c tests/unit/stub_console.c
 UT_kernel/test_shell_parse := kernel/shell_parse.c
 UT_kernel/test_lineedit := kernel/lineedit.c
-UT_kernel/test_acpi := kernel/acpi.c tests/unit/stub_console.c
 UT_drivers/test_fbcon := drivers/font.c
 UT_drivers/test_ps2kbd := drivers/ps2kbd.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*/test_*.c))
