@@ -79,10 +79,8 @@ _Noreturn void kmain(struct boot_info *bi)
 	console_init_serial();
 	kprintf("\nnvmekern: kernel entered\n");
 	const char *err = boot_info_check(bi);
-	if (err) {
-		kprintf("boot_info rejected: %s\n", err);
-		panic_halt_here();
-	}
+	if (err)
+		panic("boot_info rejected: %s", err);
 	boot = bi;
 	fpu_init();
 	percpu_init_bsp();

@@ -137,6 +137,8 @@ uint64_t virt_to_phys(const void *v)
 bool vm_is_mapped(uint64_t va)
 {
 	uint64_t *t = pml4;
+	if (!t) /* before vm_init (an early panic): nothing can be vouched for */
+		return false;
 	for (int l = 4; l >= 1; l--) {
 		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
 		if (!(e & PTE_P))
