@@ -1,6 +1,5 @@
 /* Shell word splitting; grammar in shell_parse.h. */
 #include <stdio.h>
-#include <string.h>
 
 #include "kernel/shell_parse.h"
 
