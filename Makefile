@@ -41,6 +41,10 @@ UT_kernel/test_shell_parse := kernel/shell_parse.c
 UT_kernel/test_lineedit := kernel/lineedit.c
 UT_drivers/test_fbcon := drivers/font.c
 UT_drivers/test_ps2kbd := drivers/ps2kbd.c
+UT_kernel/test_affinity := kernel/affinity.c
+UT_kernel/test_irq_matrix := kernel/irq_matrix.c
+UT_kernel/test_acpi := kernel/acpi.c tests/unit/stub_console.c
+UT_drivers/test_pci := drivers/pci.c drivers/pci_names.c tests/unit/drivers/fake_pci.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(patsubst %,$(B)/unit/%,$(UNIT_TESTS))
 

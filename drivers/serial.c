@@ -1,5 +1,6 @@
 /*
- * COM1 16550 UART, 115200 8N1, FIFOs on, no interrupts (the console polls).
+ * COM1 16550 UART, 115200 8N1, FIFOs on. The console polls; the receive
+ * interrupt, once enabled, only wakes a halted CPU (OUT2 gates it to the PIC/IOAPIC).
  * Register offsets from the 16550D data sheet.
  */
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #define LCR_DLAB  0x80
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS_OUT2 0x0b
+#define IER_RX_AVAILABLE 0x01
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
 #define DIVISOR_115200 1   /* 1.8432 MHz / 16 / 115200 */
@@ -50,6 +52,12 @@ void serial_putc(char c)
 	for (int i = 0; i < TX_SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); i++)
 		cpu_relax();
 	outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+void serial_enable_rx_irq(void)
+{
+	if (present)
+		outb(COM1 + UART_IER, IER_RX_AVAILABLE);
 }
 
 int serial_getc(void)

@@ -6,14 +6,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "arch/x86_64/apic.h"
 #include "boot/boot_info.h"
 #include "drivers/fbcon.h"
 #include "drivers/ps2kbd.h"
 #include "drivers/serial.h"
 #include "kernel/console.h"
+#include "kernel/irq.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/vm.h"
+
+#define ISA_IRQ_COM1 4
 
 static spinlock_t console_lock = SPINLOCK_INIT;
 static int have_kbd;
@@ -53,6 +57,16 @@ void console_write(const char *s, size_t n)
 	uint64_t f = spin_lock_irqsave(&console_lock);
 	write_locked(s, n);
 	spin_unlock_irqrestore(&console_lock, f);
+}
+
+void console_enable_irqs(uint32_t apic_id)
+{
+	uint8_t v = VECTOR_LEGACY_FIRST + ISA_IRQ_COM1;
+	irq_set_system(v, NULL, NULL, "COM1");
+	if (ioapic_route_isa(ISA_IRQ_COM1, v, apic_id) == 0)
+		serial_enable_rx_irq();
+	else
+		kprintf("console: COM1 interrupt not routed; input is polled on the timer tick\n");
 }
 
 int console_getc(void)

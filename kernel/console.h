@@ -6,6 +6,7 @@
 #ifndef KERNEL_CONSOLE_H
 #define KERNEL_CONSOLE_H
 
+#include <stdint.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,9 @@ struct boot_framebuffer;
 void console_init_serial(void);
 void console_init_fb(const struct boot_framebuffer *fb);
 void console_init_keyboard(int has_8042);
+/* Routes the serial receive interrupt to this CPU so input wakes it from hlt
+ * (the PS/2 keyboard stays polled, on the timer tick). */
+void console_enable_irqs(uint32_t apic_id);
 void console_write(const char *s, size_t n);
 int console_getc(void); /* non-blocking: a byte or -1 */
 /* printf to the consoles without malloc or stdio: safe in panics and early boot. */

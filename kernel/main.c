@@ -1,14 +1,16 @@
 /*
  * kmain: boot order. Each step needs the ones before it:
  *   serial console → boot_info check → GDT/IDT/per-CPU → frames → own page
- *   tables → guard-paged stacks → ACPI → TSC → framebuffer, keyboard →
- *   command line → shell.
+ *   tables → guard-paged stacks → ACPI → PCI enumeration → TSC → local APIC,
+ *   vectors, APs → framebuffer, keyboard → command line → console
+ *   interrupts → PCI driver probes → shell.
  */
 #include <stdio.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "boot/boot_info.h"
+#include "drivers/pci.h"
 #include "kernel/acpi.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
@@ -17,6 +19,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
 
@@ -27,14 +30,6 @@
 _Noreturn void call_on_stack(uint64_t top, void (*fn)(void *), void *arg);
 
 static const struct boot_info *boot;
-
-/* SSE is architecturally on in UEFI long mode; state it anyway (SDM §13.1). */
-static void fpu_init(void)
-{
-	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	__asm__ volatile("fninit");
-}
 
 static void *acpi_direct_map(uint64_t phys, uint32_t len)
 {
@@ -60,13 +55,18 @@ static _Noreturn void kmain_late(void *arg)
 		kprintf("ksym: no symbol table; backtraces show addresses only\n");
 	acpi_map = acpi_direct_map;
 	acpi_init(boot->rsdp);
+	pci_init(); /* sizes BARs with decoding off: before anything uses a device, interrupts off */
 	time_init(boot->loader_entry_tsc);
+	smp_init(boot);
 	/* The legacy 8259 PICs stay masked: interrupts come through the APICs. */
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
 	console_init_fb(&boot->fb);
 	console_init_keyboard(acpi.has_8042);
 	cmdline_init(boot->cmdline);
+	console_enable_irqs(cpus[0].apic_id);
+	sti();
+	pci_probe_drivers();
 	kprintf("memory: %llu MiB total, %llu MiB free\n", (unsigned long long)(mm_total_bytes() >> 20),
 		(unsigned long long)(mm_free_bytes() >> 20));
 	if (boot->cmdline[0])

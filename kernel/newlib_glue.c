@@ -24,6 +24,7 @@
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/power.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
 
@@ -131,7 +132,7 @@ int read(int fd, void *buf, size_t n)
 		return 0;
 	int c;
 	while ((c = console_getc()) < 0)
-		cpu_relax();
+		cpu_idle();
 	*(char *)buf = (char)c;
 	return 1;
 }

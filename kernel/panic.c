@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
@@ -17,16 +18,22 @@
 #include "kernel/percpu.h"
 #include "kernel/power.h"
 #include "kernel/shell.h"
+#include "kernel/smp.h"
 #include "kernel/vm.h"
 
 #define BACKTRACE_MAX 24
 
 static volatile int panicking;
+static unsigned halted; /* CPUs parked by panic_halt_here */
+
+unsigned panic_halted_cpus(void) { return __atomic_load_n(&halted, __ATOMIC_ACQUIRE); }
 
 bool panic_in_progress(void) { return panicking != 0; }
 
 _Noreturn void panic_halt_here(void)
 {
+	cli();
+	__atomic_fetch_add(&halted, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		cli();
 		hlt();
@@ -64,7 +71,11 @@ static void backtrace(uint64_t rbp)
 static _Noreturn void stop(void)
 {
 	smp_stop_others();
-	kprintf("all CPUs stopped\n");
+	unsigned others = nr_cpus - 1, halted = panic_halted_cpus();
+	if (halted >= others)
+		kprintf("all CPUs stopped\n");
+	else
+		kprintf("%u of %u other CPUs did not stop\n", others - halted, others);
 	power_exit_qemu(PANIC_EXIT_CODE);
 	panic_halt_here();
 }
@@ -131,24 +142,44 @@ static uint64_t overflow(uint64_t depth)
 	return overflow(depth + 1) + pad[0]; /* not a tail call: every level keeps its frame */
 }
 
+static const char *const fault_kinds[] = { "pf", "ud", "gp", "de", "stack", "panic" };
+
+static void raise_fault(void *arg)
+{
+	const char *kind = arg;
+	if (strcmp(kind, "pf") == 0)
+		fault_sink = *(volatile uint64_t *)0xdead0000ull;
+	else if (strcmp(kind, "ud") == 0)
+		__asm__ volatile("ud2");
+	else if (strcmp(kind, "gp") == 0)
+		fault_sink = *(volatile uint64_t *)0x8000000000000000ull; /* non-canonical */
+	else if (strcmp(kind, "de") == 0)
+		__asm__ volatile("xor %%ecx, %%ecx; div %%ecx" ::: "rax", "rcx", "rdx");
+	else if (strcmp(kind, "stack") == 0)
+		fault_sink = overflow(0);
+	else
+		panic("requested by the fault command");
+}
+
 static int cmd_fault(int argc, char **argv)
 {
+	long cpu = this_cpu_id();
+	if (argc == 4 && strcmp(argv[1], "-c") == 0) {
+		char *end;
+		cpu = strtol(argv[2], &end, 10);
+		if (*end || end == argv[2] || cpu < 0 || cpu >= (long)nr_cpus) {
+			printf("fault: no CPU %s (CPUs 0-%u are online)\n", argv[2], nr_cpus - 1);
+			return 1;
+		}
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2)
 		return shell_usage("fault");
-	if (strcmp(argv[1], "pf") == 0)
-		fault_sink = *(volatile uint64_t *)0xdead0000ull;
-	else if (strcmp(argv[1], "ud") == 0)
-		__asm__ volatile("ud2");
-	else if (strcmp(argv[1], "gp") == 0)
-		fault_sink = *(volatile uint64_t *)0x8000000000000000ull; /* non-canonical */
-	else if (strcmp(argv[1], "de") == 0)
-		__asm__ volatile("xor %%ecx, %%ecx; div %%ecx" ::: "rax", "rcx", "rdx");
-	else if (strcmp(argv[1], "stack") == 0)
-		fault_sink = overflow(0);
-	else if (strcmp(argv[1], "panic") == 0)
-		panic("requested by the fault command");
-	else
-		return shell_usage("fault");
-	return 1;
+	for (size_t i = 0; i < sizeof(fault_kinds) / sizeof(fault_kinds[0]); i++)
+		if (strcmp(argv[1], fault_kinds[i]) == 0)
+			return smp_call((unsigned)cpu, raise_fault, (void *)fault_kinds[i]) == 0; /* not reached */
+	return shell_usage("fault");
 }
-SHELL_COMMAND(fault, "fault", "pf|ud|gp|de|stack|panic", "(test) raise an exception to check the panic path", cmd_fault);
+SHELL_COMMAND(fault, "fault", "[-c CPU] pf|ud|gp|de|stack|panic",
+	      "(test) raise an exception, on CPU if given, to check the panic path", cmd_fault);

@@ -16,6 +16,8 @@ struct trap_frame;
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic_trap(struct trap_frame *f);
 _Noreturn void panic_halt_here(void);
+/* How many CPUs have parked in panic_halt_here (smp_stop_others waits on it). */
+unsigned panic_halted_cpus(void);
 bool panic_in_progress(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * Per-CPU set-up for the boot CPU. The early IST stacks are static because
- * the double-fault handler must have a stack before the kernel's page tables
- * (and guard-paged stacks) exist.
+ * Per-CPU set-up. The boot CPU's early IST stacks are static because the
+ * double-fault handler must have a stack before the kernel's page tables
+ * (and guard-paged stacks) exist; APs get guard-paged ones from the start.
  */
 #include <reent.h>
 
@@ -36,6 +36,31 @@ void percpu_init_bsp(void)
 	gs_ready = 1;
 }
 
+void percpu_init_ap(struct cpu *c)
+{
+	gdt_load(&c->tables, c->ist_top); /* clears GS base: set it after */
+	idt_load();
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+}
+
+cpumask_t cpus_online_mask(void)
+{
+	cpumask_t m = CPUMASK_NONE;
+	for (unsigned i = 0; i < nr_cpus; i++)
+		if (__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			cpumask_set(&m, i);
+	return m;
+}
+
+cpumask_t cpu_siblings(unsigned cpu)
+{
+	cpumask_t m = CPUMASK_NONE;
+	for (unsigned i = 0; i < nr_cpus; i++)
+		if (cpus[i].package == cpus[cpu].package && cpus[i].core == cpus[cpu].core)
+			cpumask_set(&m, i);
+	return m;
+}
+
 void percpu_alloc_ist_stacks(struct cpu *c)
 {
 	for (int i = 0; i < IST_COUNT; i++) {
@@ -43,10 +68,6 @@ void percpu_alloc_ist_stacks(struct cpu *c)
 		if (top)
 			c->tables.tss.ist[i] = c->ist_top[i] = top;
 	}
-}
-
-void smp_stop_others(void)
-{
 }
 
 /* newlib's per-thread state: one struct _reent per CPU (built with __DYNAMIC_REENT__). */

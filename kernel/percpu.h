@@ -6,22 +6,38 @@
 #ifndef KERNEL_PERCPU_H
 #define KERNEL_PERCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/gdt.h"
-
-#define MAX_CPUS 64
+#include "kernel/cpumask.h"
 
 struct _reent;
+struct smp_work;
+struct irq_desc;
 
 struct cpu {
 	struct cpu *self;      /* must stay first: this_cpu() reads %gs:0 */
-	unsigned id;           /* dense 0..nr_cpus-1 */
+	unsigned id;           /* dense 0..nr_cpus-1, the boot CPU is 0 */
 	uint32_t apic_id;
 	struct _reent *reent;  /* newlib per-thread state (errno, stdio) */
 	struct cpu_tables tables;
 	uint64_t ist_top[IST_COUNT];
-};
+	uint64_t stack_top;
+
+	/* Topology from CPUID (kernel/topology.c): SMT siblings share package and core. */
+	unsigned package, core, thread;
+	bool online;
+	uint64_t bringup_ns;   /* INIT IPI to online, for APs */
+	uint64_t online_tsc;
+
+	struct smp_work *work; /* lock-free stack of queued calls, pushed by any CPU */
+	uint64_t idle_tsc;     /* TSC cycles spent halted */
+
+	struct irq_desc *vector_irq[256]; /* this CPU's vector → device interrupt */
+	uint64_t irq_count[256];
+	uint64_t irq_unexpected;
+} __attribute__((aligned(64)));
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned nr_cpus;
@@ -38,7 +54,14 @@ unsigned this_cpu_id(void);
 void percpu_init_bsp(void);
 /* Replaces the early IST stacks with guard-paged ones once paging is ours. */
 void percpu_alloc_ist_stacks(struct cpu *c);
-/* Stops every other CPU (panic path). No-op while only the BSP runs. */
+/* Stops every other CPU with an NMI (panic path). */
 void smp_stop_others(void);
+/* The CPUs that are online, and the SMT siblings of one (itself included). */
+cpumask_t cpus_online_mask(void);
+cpumask_t cpu_siblings(unsigned cpu);
+/* Fills c->package/core/thread from CPUID; run on the CPU itself. */
+void cpu_topology_detect(struct cpu *c);
+/* Sets this CPU's GDT/TSS/IDT and GS base; for APs. */
+void percpu_init_ap(struct cpu *c);
 
 #endif

@@ -12,6 +12,7 @@
 #include "kernel/lineedit.h"
 #include "kernel/shell.h"
 #include "kernel/shell_parse.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 
 #define PROMPT "> "
@@ -83,7 +84,7 @@ _Noreturn void shell_run(const char *script)
 		do {
 			int ch;
 			while ((ch = console_getc()) < 0)
-				cpu_relax();
+				cpu_idle();
 			r = lineedit_feed(&le, ch);
 		} while (r == LE_CONTINUE);
 		if (r == LE_DONE)
@@ -140,3 +141,19 @@ static int cmd_uptime(int argc, char **argv)
 	return 0;
 }
 SHELL_COMMAND(uptime, "uptime", "", "time since the loader started", cmd_uptime);
+
+#define SLEEP_MAX_S 3600
+
+/* Sleeps in hlt (the boot CPU's tick wakes it), so other work keeps running. */
+static int cmd_sleep(int argc, char **argv)
+{
+	char *end;
+	double s = argc == 2 ? strtod(argv[1], &end) : -1;
+	if (argc != 2 || end == argv[1] || *end || !(s >= 0 && s <= SLEEP_MAX_S))
+		return shell_usage("sleep");
+	uint64_t until = uptime_ns() + (uint64_t)(s * 1e9);
+	while (uptime_ns() < until)
+		cpu_idle();
+	return 0;
+}
+SHELL_COMMAND(sleep, "sleep", "SECONDS", "wait (decimals allowed, up to 3600), halted between timer ticks", cmd_sleep);

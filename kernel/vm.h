@@ -42,5 +42,12 @@ uint64_t vm_alloc_stack(size_t bytes);
 /* Maps fresh zeroed pages so the heap covers [VM_HEAP_BASE, VM_HEAP_BASE+bytes). */
 int vm_heap_grow(uint64_t bytes);
 bool vm_is_mapped(uint64_t va);
+/* Per-CPU paging features (NX, PAT with WC, WP, global pages): every CPU. */
+void vm_cpu_init(void);
+uint64_t vm_kernel_cr3(void);
+/* Page tables below 4 GiB mapping the AP trampoline page 1:1 and the kernel's
+ * upper half; 0 when none can be had. Freed once every AP is up. */
+uint64_t vm_trampoline_tables(uint64_t tramp_phys);
+void vm_trampoline_tables_free(uint64_t tables_phys);
 
 #endif

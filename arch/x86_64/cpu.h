@@ -86,6 +86,15 @@ static inline void irq_restore(uint64_t f)
 		sti();
 }
 
+/* x87/SSE on: architecturally so in UEFI long mode, and set by the AP
+ * trampoline; stated here for every CPU anyway (SDM §13.1). */
+static inline void fpu_init(void)
+{
+	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	__asm__ volatile("fninit");
+}
+
 static inline bool cpu_has_hypervisor(void)
 {
 	uint32_t r[4];

@@ -91,7 +91,7 @@ static void map_kernel_range(char *start, char *end, uint64_t flags)
 		map_page(va, kernel_phys + (va - kernel_virt), flags | PTE_G);
 }
 
-static void enable_features(void)
+void vm_cpu_init(void)
 {
 	uint32_t r[4];
 	cpuid(0x80000001, 0, r);
@@ -107,7 +107,7 @@ void vm_init(const struct boot_info *bi)
 {
 	kernel_phys = bi->kernel_phys;
 	kernel_virt = bi->kernel_virt;
-	enable_features();
+	vm_cpu_init();
 	uint64_t p = page_alloc(1, 1);
 	if (!p)
 		panic("vm: no memory for the PML4");
@@ -196,4 +196,33 @@ int vm_heap_grow(uint64_t bytes)
 	}
 	spin_unlock_irqrestore(&vm_lock, f);
 	return err;
+}
+
+uint64_t vm_kernel_cr3(void) { return virt_to_phys(pml4); }
+
+/* Low tables for AP start-up: CR3 is loaded in 32-bit mode, so every table
+ * must lie below 4 GiB. The page holding the trampoline is identity-mapped
+ * (2 MiB page, executable); PML4 entries 256-511 are the kernel's own. */
+uint64_t vm_trampoline_tables(uint64_t tramp_phys)
+{
+	uint64_t p = page_alloc(3, 1);
+	if (!p || p + 3 * PAGE > (1ull << 32)) {
+		if (p)
+			page_free(p, 3);
+		return 0;
+	}
+	uint64_t *l4 = phys_to_virt(p), *l3 = phys_to_virt(p + PAGE), *l2 = phys_to_virt(p + 2 * PAGE);
+	uint64_t low = tramp_phys & ~(LARGE - 1);
+	l2[(low >> 21) & 511] = low | PTE_P | PTE_W | PTE_PS;
+	l3[(low >> 30) & 511] = (p + 2 * PAGE) | PTE_P | PTE_W;
+	l4[(low >> 39) & 511] = (p + PAGE) | PTE_P | PTE_W;
+	for (int i = 256; i < 512; i++)
+		l4[i] = pml4[i];
+	return p;
+}
+
+void vm_trampoline_tables_free(uint64_t p)
+{
+	if (p)
+		page_free(p, 3);
 }

@@ -1,11 +1,13 @@
 /*
  * Trap dispatch: exceptions are fatal in this kernel (no user mode, no demand
- * paging), so vectors 0-31 go to panic_trap with the frame; other vectors run
- * the handler registered for them, or are counted as spurious.
+ * paging), so vectors 0-31 go to panic_trap with the frame, except the NMI
+ * that stops a CPU while another panics; vectors 32-255 are interrupts
+ * (kernel/irq.c).
  */
 #include <stddef.h>
 
 #include "arch/x86_64/trap.h"
+#include "kernel/irq.h"
 #include "kernel/panic.h"
 
 static const char *const exception_names[32] = {
@@ -18,34 +20,19 @@ static const char *const exception_names[32] = {
 	"reserved 27", "hypervisor injection", "VMM communication", "security", "reserved 31",
 };
 
-static struct {
-	trap_handler_t fn;
-	void *arg;
-} handlers[256];
-
-unsigned long trap_spurious;
-
 const char *trap_name(unsigned vector)
 {
 	return vector < 32 ? exception_names[vector] : "interrupt";
 }
 
-void trap_set_handler(unsigned vector, trap_handler_t fn, void *arg)
-{
-	handlers[vector & 255].arg = arg;
-	handlers[vector & 255].fn = fn;
-}
-
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = f->vector & 255;
-	if (handlers[v].fn) {
-		handlers[v].fn(f, handlers[v].arg);
+	if (v >= TRAP_FIRST_IRQ) {
+		irq_dispatch(f);
 		return;
 	}
-	if (v == TRAP_NMI && panic_in_progress())
+	if (v == TRAP_NMI && panic_in_progress()) /* smp_stop_others: another CPU panicked */
 		panic_halt_here();
-	if (v < TRAP_FIRST_IRQ)
-		panic_trap(f);
-	trap_spurious++;
+	panic_trap(f);
 }

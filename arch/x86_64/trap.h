@@ -1,7 +1,7 @@
 /*
  * Traps and interrupts: the frame the assembly stubs build, and dispatch.
  * Vectors 0-31 are exceptions (fatal: they panic with a register dump);
- * 32-255 go to handlers registered with trap_set_handler.
+ * 32-255 go to kernel/irq.c.
  */
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
@@ -27,11 +27,8 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame matches isr.S");
 
-typedef void (*trap_handler_t)(struct trap_frame *f, void *arg);
-
 extern const uint64_t isr_stub_table[256];
 void trap_dispatch(struct trap_frame *f);
-void trap_set_handler(unsigned vector, trap_handler_t fn, void *arg);
 const char *trap_name(unsigned vector);
 
 #endif
