@@ -169,11 +169,14 @@ static unsigned size_bar(struct pci_dev *d, unsigned n)
 }
 
 /* A BAR holding all ones would decode a bogus range: decoding stays off
- * while the BARs are probed, and COMMAND is restored after. */
+ * while the BARs are probed, and COMMAND is restored after. Host bridges
+ * keep decoding (as Linux does): on some chipsets turning it off cuts the
+ * CPU off from memory-mapped resources behind them. */
 static void size_bars(struct pci_dev *d)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);
-	uint16_t decode = cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	bool host_bridge = d->class == PCI_CLASS_BRIDGE && d->subclass == PCI_SUBCLASS_HOST;
+	uint16_t decode = host_bridge ? 0 : cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	if (decode)
 		pci_set_command(d, cmd & ~decode);
 	for (unsigned n = 0; n < d->nr_bars;)

@@ -35,6 +35,8 @@
 #define PCI_STATUS    0x06 /* 16 bits, error bits RW1C */
 #define  PCI_STATUS_CAP_LIST      (1u << 4)  /* Capabilities List */
 #define PCI_CLASS_REVISION 0x08 /* Revision ID, then the 3-byte Class Code */
+#define  PCI_CLASS_BRIDGE         0x06 /* base class: bridge device */
+#define  PCI_SUBCLASS_HOST        0x00 /* ... host bridge */
 #define PCI_HEADER_TYPE    0x0e
 #define  PCI_HEADER_TYPE_MASK     0x7f
 #define  PCI_HEADER_MULTI_FUNC    0x80 /* device has functions 1-7 */

@@ -14,6 +14,7 @@
 #include "kernel/irq_matrix.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
+#include "kernel/smp.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
 
@@ -122,13 +123,19 @@ int irq_request_affinity(const struct irq_affinity_desc *aff, irq_handler_t fn, 
 	return irq;
 }
 
+static void sync_fn(void *arg) { (void)arg; }
+
+/* After the vector is unhooked, a call on its CPU returns only once no
+ * handler of it can still be running there (handlers run with interrupts
+ * off), so arg may be freed and the descriptor reused. */
 void irq_free(int irq)
 {
 	if (irq < 0 || irq >= IRQ_MAX || !descs[irq].used)
 		return;
-	uint64_t f = spin_lock_irqsave(&irq_lock);
 	struct irq_desc *d = &descs[irq];
 	__atomic_store_n(&cpus[d->cpu].vector_irq[d->vector], NULL, __ATOMIC_RELEASE);
+	smp_call(d->cpu, sync_fn, NULL);
+	uint64_t f = spin_lock_irqsave(&irq_lock);
 	irq_matrix_free(&matrix, d->cpu, d->vector);
 	d->used = false;
 	spin_unlock_irqrestore(&irq_lock, f);

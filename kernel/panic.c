@@ -24,16 +24,16 @@
 #define BACKTRACE_MAX 24
 
 static volatile int panicking;
-static unsigned halted; /* CPUs parked by panic_halt_here */
+static uint64_t halted; /* CPUs parked by panic_halt_here, one bit each: a CPU counts once */
 
-unsigned panic_halted_cpus(void) { return __atomic_load_n(&halted, __ATOMIC_ACQUIRE); }
+unsigned panic_halted_cpus(void) { return (unsigned)__builtin_popcountll(__atomic_load_n(&halted, __ATOMIC_ACQUIRE)); }
 
 bool panic_in_progress(void) { return panicking != 0; }
 
 _Noreturn void panic_halt_here(void)
 {
 	cli();
-	__atomic_fetch_add(&halted, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&halted, 1ull << (this_cpu_id() % 64), __ATOMIC_RELEASE);
 	for (;;) {
 		cli();
 		hlt();

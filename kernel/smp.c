@@ -25,7 +25,8 @@
 
 #define AP_STACK_SIZE        (64 * 1024)
 #define AP_ONLINE_TIMEOUT_MS 2000   /* generous: under TCG many vCPUs share few host cores */
-#define SIPI_RETRY_US        200    /* SDM §8.4.4.1: a second SIPI if the first was missed */
+#define SIPI_RETRY_US        200
+#define INIT_DELAY_US        10000    /* SDM §8.4.4.1: a second SIPI if the first was missed */
 #define STOP_TIMEOUT_MS      200
 #define TICK_NS              100000000ull /* boot CPU: 10 Hz, wakes the shell if input IRQs are lost */
 /* Flat 4 GiB code/data and a 64-bit code descriptor for the trampoline (SDM §3.4.5). */
@@ -211,14 +212,31 @@ static int ap_prepare(struct cpu *c, unsigned id, uint32_t apic_id)
 	return 0;
 }
 
-/* INIT, then SIPI (twice if needed); the 10 ms INIT delay of old SDM
- * editions is skipped, as every 64-bit CPU accepts the SIPI at once. */
+/* The SDM's 10 ms wait between INIT and SIPI is needed only by CPUs older
+ * than Intel family 6 (the 64-bit Pentium 4s are family 0xf); AMD's 64-bit
+ * CPUs (family 0xf on) and Intel family 6 accept the SIPI at once. */
+static bool needs_init_delay(void)
+{
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	bool intel = r[1] == 0x756e6547u; /* "Genu" */
+	cpuid(1, 0, r);
+	return intel && ((r[0] >> 8) & 0xf) == 0xf;
+}
+
+/* INIT, then SIPI (twice if needed). */
 static const char *ap_start(struct cpu *c, uint64_t tramp, uint64_t tables)
 {
 	tramp_fill(tramp, tables, c);
 	uint64_t t0 = rdtsc();
-	if (lapic_send_init(c->apic_id) || lapic_send_sipi(c->apic_id, (uint32_t)tramp))
-		return "IPI not delivered";
+	if (lapic_send_init(c->apic_id))
+		return "INIT IPI not delivered";
+	if (needs_init_delay())
+		udelay(INIT_DELAY_US);
+	if (lapic_send_sipi(c->apic_id, (uint32_t)tramp)) {
+		lapic_send_init(c->apic_id);
+		return "SIPI not delivered";
+	}
 	udelay(SIPI_RETRY_US);
 	if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 		lapic_send_sipi(c->apic_id, (uint32_t)tramp);
@@ -243,6 +261,13 @@ static void skip(uint32_t apic_id, const char *why)
 	kprintf("smp: CPU with APIC id %u not started: %s\n", apic_id, why);
 }
 
+/* APIC id 0xff (xAPIC) and 0xffffffff (x2APIC) are the broadcast
+ * destination: an INIT sent there would reset every CPU, this one included. */
+static bool apic_id_broadcast(uint32_t apic_id)
+{
+	return apic_id == 0xffffffffu || (apic_id == 0xff && !lapic_x2apic_mode());
+}
+
 static bool apic_id_taken(uint32_t apic_id)
 {
 	for (unsigned i = 0; i < nr_cpus; i++)
@@ -263,6 +288,7 @@ static void start_aps(uint64_t tramp)
 		if (a->apic_id == cpus[0].apic_id)
 			continue;
 		const char *why = !a->enabled ? (a->online_capable ? "online-capable, not enabled" : "disabled")
+				  : apic_id_broadcast(a->apic_id) ? "broadcast APIC id in the MADT"
 				  : apic_id_taken(a->apic_id) ? "duplicate APIC id in the MADT"
 				  : nr_cpus == MAX_CPUS ? "more CPUs than MAX_CPUS"
 				  : a->apic_id > 255 && !lapic_x2apic_mode() ? "APIC id needs x2APIC"

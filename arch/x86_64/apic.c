@@ -88,13 +88,14 @@ void lapic_init_cpu(void)
 	wrmsr(MSR_APIC_BASE, base); /* xAPIC first: x2APIC may only be entered from it */
 	if (x2apic)
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+	/* Software-enable first: while disabled, LVT mask bits cannot be cleared (SDM §10.4.7.2). */
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
 	lapic_write(LAPIC_LVT_ERROR, VECTOR_ERROR);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	lapic_write(LAPIC_SVR, SVR_ENABLE | VECTOR_SPURIOUS);
 	lapic_read_esr();
 	lapic_eoi(); /* drop anything the firmware left in service */
 }
@@ -117,7 +118,10 @@ uint32_t lapic_read_esr(void)
 static int icr_write(uint32_t apic_id, uint32_t low)
 {
 	if (x2apic) {
-		mb(); /* x2APIC MSR writes are not serializing: the work must be visible before the IPI */
+		/* WRMSR to x2APIC registers is not serializing, and MFENCE alone does not
+		 * hold back later instructions: MFENCE;LFENCE keeps the IPI behind the
+		 * stores that queued the work (SDM §10.12.3). */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(X2APIC_MSR_BASE + (LAPIC_ICR_LOW >> 4), ((uint64_t)apic_id << 32) | low);
 		return 0;
 	}
@@ -215,6 +219,14 @@ static uint32_t isa_gsi(unsigned isa_irq, uint32_t *redir_flags)
 	return isa_irq;
 }
 
+static volatile uint8_t *ioapic_regs(unsigned i)
+{
+	static volatile uint8_t *mapped[ACPI_MAX_IOAPICS];
+	if (!mapped[i])
+		mapped[i] = mmio_map(acpi.ioapics[i].address, 4096, VM_UC);
+	return mapped[i];
+}
+
 int ioapic_route_isa(unsigned isa_irq, uint8_t vector, uint32_t apic_id)
 {
 	uint32_t flags, gsi = isa_gsi(isa_irq, &flags);
@@ -224,7 +236,7 @@ int ioapic_route_isa(unsigned isa_irq, uint8_t vector, uint32_t apic_id)
 		const struct acpi_ioapic *io = &acpi.ioapics[i];
 		if (gsi < io->gsi_base)
 			continue;
-		volatile uint8_t *base = mmio_map(io->address, 4096, VM_UC);
+		volatile uint8_t *base = ioapic_regs(i);
 		if (!base)
 			return -1;
 		unsigned pins = ((ioapic_read(base, IOAPIC_VER) >> 16) & 0xff) + 1;
