@@ -45,6 +45,9 @@ UT_kernel/test_affinity := kernel/affinity.c
 UT_kernel/test_irq_matrix := kernel/irq_matrix.c
 UT_kernel/test_acpi := kernel/acpi.c tests/unit/stub_console.c
 UT_drivers/test_pci := drivers/pci.c drivers/pci_names.c tests/unit/drivers/fake_pci.c
+UT_blk/test_tag := blk/tag.c
+UT_lib/test_crc := lib/crc.c
+UT_blk/test_gpt := blk/gpt.c lib/crc.c tests/unit/stub_console.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(patsubst %,$(B)/unit/%,$(UNIT_TESTS))
 

@@ -3,13 +3,14 @@
  *   serial console → boot_info check → GDT/IDT/per-CPU → frames → own page
  *   tables → guard-paged stacks → ACPI → PCI enumeration → TSC → local APIC,
  *   vectors, APs → framebuffer, keyboard → command line → console
- *   interrupts → PCI driver probes → shell.
+ *   interrupts → PCI driver probes → block devices → shell.
  */
 #include <stdio.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "boot/boot_info.h"
+#include "blk/nullb.h"
 #include "drivers/pci.h"
 #include "kernel/acpi.h"
 #include "kernel/cmdline.h"
@@ -67,6 +68,7 @@ static _Noreturn void kmain_late(void *arg)
 	console_enable_irqs(cpus[0].apic_id);
 	sti();
 	pci_probe_drivers();
+	nullb_init();
 	kprintf("memory: %llu MiB total, %llu MiB free\n", (unsigned long long)(mm_total_bytes() >> 20),
 		(unsigned long long)(mm_free_bytes() >> 20));
 	if (boot->cmdline[0])

@@ -1,0 +1,191 @@
+/*
+ * blk-mq for drivers: tag sets, hardware queues (hctx), per-CPU software
+ * queues (ctx), requests and the driver's ops. Names follow Linux's blk-mq.
+ *
+ * A driver fills a struct blk_mq_tag_set (queue counts, depth, cmd_size, ops)
+ * and calls blk_mq_alloc_tag_set, which builds the CPU → queue maps and, per
+ * hardware queue, the tags and the request pool (static_rqs). It then creates
+ * a request_queue and a block_device on it. The block layer calls
+ * ops->queue_rq(hctx, rq, last) on the submitting CPU; the driver completes
+ * each request with blk_mq_complete_request(rq) (from its interrupt handler,
+ * on the hctx's CPU, or from ops->poll).
+ */
+#ifndef BLK_BLK_MQ_H
+#define BLK_BLK_MQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blk/blkdev.h"
+#include "blk/tag.h"
+#include "kernel/affinity.h"
+#include "kernel/cpumask.h"
+
+enum hctx_type {
+	HCTX_TYPE_DEFAULT,
+	HCTX_TYPE_READ,
+	HCTX_TYPE_POLL,
+	HCTX_MAX_TYPES,
+};
+
+#define BLK_MQ_MAX_HW_QUEUES 64
+#define BLK_MQ_MAX_QUEUE_DEPTH 1024
+#define BLK_RQ_MAX_SLICES 8        /* bios merged into one request */
+
+struct blk_mq_queue_map {
+	unsigned mq_map[MAX_CPUS];    /* CPU → hardware queue index (queue_offset included) */
+	unsigned nr_queues;
+	unsigned queue_offset;
+};
+
+struct blk_mq_hw_ctx;
+struct blk_mq_tag_set;
+
+enum blk_eh_timer_return {
+	BLK_EH_DONE,       /* the driver completed (or will complete) the request */
+	BLK_EH_RESET_TIMER,
+};
+
+struct blk_mq_ops {
+	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last);
+	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
+	int (*map_queues)(struct blk_mq_tag_set *set);
+	int (*poll)(struct blk_mq_hw_ctx *hctx);            /* completions reaped */
+	enum blk_eh_timer_return (*timeout)(struct request *rq);
+	int (*init_hctx)(struct blk_mq_hw_ctx *hctx, void *driver_data, unsigned index);
+};
+
+/* One piece of a bio carried by a request: bytes [offset, offset+len) of bio's data. */
+struct blk_slice {
+	struct bio *bio;
+	uint32_t offset;
+	uint32_t len;
+};
+
+enum rq_state { RQ_IDLE, RQ_IN_FLIGHT, RQ_COMPLETE };
+
+struct request {
+	struct request_queue *q;
+	struct blk_mq_ctx *mq_ctx;
+	struct blk_mq_hw_ctx *mq_hctx;
+	enum req_op op;
+	unsigned cmd_flags;
+	int tag;
+	int state;
+	uint64_t __sector;             /* on the whole device */
+	uint32_t __data_len;
+	unsigned nr_phys_segments;
+	unsigned nr_slices;
+	struct blk_slice slices[BLK_RQ_MAX_SLICES];
+	uint64_t start_time_ns;        /* allocated */
+	uint64_t io_start_time_ns;     /* handed to the driver */
+	uint64_t deadline_ns;          /* timeout */
+	blk_status_t status;
+	struct request *next;          /* plug list */
+	struct llist_node llnode;      /* completion hand-over (drivers), requeue */
+	/* cmd_size bytes of driver data follow, cache-line aligned: blk_mq_rq_to_pdu */
+} __attribute__((aligned(64)));
+
+static inline void *blk_mq_rq_to_pdu(struct request *rq) { return rq + 1; }
+static inline struct request *blk_mq_rq_from_pdu(void *pdu) { return (struct request *)pdu - 1; }
+static inline uint64_t blk_rq_pos(const struct request *rq) { return rq->__sector; }
+static inline uint32_t blk_rq_bytes(const struct request *rq) { return rq->__data_len; }
+
+/* Walks a request's memory as (virt, phys, len) pieces no larger than a bio_vec. */
+struct blk_seg_iter {
+	const struct request *rq;
+	const struct bio *cur_bio;
+	unsigned slice, vec;
+	uint32_t vec_off, left_in_slice;
+};
+void blk_rq_seg_iter_init(struct blk_seg_iter *it, const struct request *rq);
+bool blk_rq_seg_next(struct blk_seg_iter *it, void **virt, uint64_t *phys, uint32_t *len);
+
+struct blk_mq_tag_set {
+	const struct blk_mq_ops *ops;
+	struct blk_mq_queue_map map[HCTX_MAX_TYPES];
+	unsigned nr_maps;
+	unsigned nr_hw_queues;
+	unsigned queue_depth;          /* per hardware queue, reserved tags included */
+	unsigned reserved_tags;
+	unsigned cmd_size;
+	int numa_node;                 /* kept for the future: one node today */
+	void *driver_data;
+	/* Filled by blk_mq_alloc_tag_set: */
+	struct blk_mq_tags *tags[BLK_MQ_MAX_HW_QUEUES];
+	struct request **static_rqs[BLK_MQ_MAX_HW_QUEUES];
+	size_t rq_size;
+	struct blk_pool_chunk *chunks; /* the pages the pool was carved from */
+};
+
+/* A per-CPU software queue: which hctx serves this CPU for each type. */
+struct blk_mq_ctx {
+	unsigned cpu;
+	struct request_queue *q;
+	struct blk_mq_hw_ctx *hctxs[HCTX_MAX_TYPES];
+	unsigned index_hw[HCTX_MAX_TYPES];  /* this ctx's position in hctx->ctxs */
+} __attribute__((aligned(64)));
+
+struct blk_mq_hw_ctx {
+	struct request_queue *q;
+	unsigned queue_num;
+	enum hctx_type type;
+	cpumask_t cpumask;              /* the CPUs mapped here */
+	struct blk_mq_ctx *ctxs[MAX_CPUS];
+	unsigned nr_ctx;
+	struct blk_mq_tags *tags;
+	struct request **rqs;          /* static_rqs of this queue, indexed by tag */
+	void *driver_data;
+	int irq;                        /* -1: none (poll queue or inline completion) */
+	struct llist_node *done_list;  /* for drivers: requests to complete on this hctx's CPU */
+	struct llist_node *wait_list;  /* bios waiting for a tag */
+	uint64_t dispatched, completed;
+} __attribute__((aligned(64)));
+
+struct request_queue {
+	struct blk_mq_tag_set *tag_set;
+	struct blk_mq_hw_ctx *queue_hw_ctx[BLK_MQ_MAX_HW_QUEUES];
+	unsigned nr_hw_queues;
+	struct blk_mq_ctx ctxs[MAX_CPUS];
+	struct queue_limits limits;
+	struct block_device *disk;
+};
+
+/* Validates and clamps the set, builds the maps (ops->map_queues, else the
+ * generic map), the tags and the request pool. 0 or -errno. */
+int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set);
+void blk_mq_free_tag_set(struct blk_mq_tag_set *set);
+
+/* The CPUs a map is built for: present CPUs get queues first, the rest of
+ * possible afterwards; siblings[cpu] = SMT siblings (NULL: no SMT). */
+struct blk_mq_cpus {
+	cpumask_t present, possible;
+	const cpumask_t *siblings;
+};
+
+/* The generic CPU → queue map (note 001): present CPUs each get their own
+ * queue while queues remain; after that a CPU shares its first SMT
+ * sibling's queue, and CPUs without one go round-robin. Every possible CPU
+ * (and every other CPU, on queue_offset) maps to a valid queue. */
+void blk_mq_map_queues(struct blk_mq_queue_map *qmap, const struct blk_mq_cpus *cpus);
+/* The map from vector affinity masks, like blk_mq_pci_map_queues: queue i
+ * serves the CPUs of masks[i + offset]. Falls back to the generic map when a
+ * mask is missing or empty. */
+void blk_mq_map_hw_queues(struct blk_mq_queue_map *qmap, const struct irq_affinity_desc *masks, unsigned nr_masks,
+			  unsigned offset, const struct blk_mq_cpus *cpus);
+/* The map a request uses: HIPRI → POLL, a read → READ when it has queues, else DEFAULT. */
+enum hctx_type blk_mq_hctx_type(const struct blk_mq_tag_set *set, enum req_op op, unsigned flags);
+
+struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct queue_limits *lim);
+/* Registers a whole device on q (and its GPT partitions). */
+struct block_device *blk_add_disk(struct request_queue *q, const char *name, uint64_t nr_sectors,
+				  unsigned features, void *driver_data);
+
+/* Driver → block layer. */
+void blk_mq_complete_request(struct request *rq, blk_status_t status);
+/* Resubmits the bios that waited for a tag of this hctx (completions call it). */
+void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx);
+int blk_mq_poll(struct blk_mq_hw_ctx *hctx);
+
+#endif

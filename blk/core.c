@@ -1,0 +1,354 @@
+/*
+ * The I/O path: submit_bio → split to the limits → merge into the plug or
+ * take a tag → ops->queue_rq; blk_mq_complete_request → statistics → the
+ * bio's pieces → end_io. No allocation and no lock: tags are lock-free, the
+ * plug and the statistics are per CPU, hand-overs between CPUs are lock-free
+ * lists.
+ *
+ * A bio that finds no free tag is not lost and nobody spins: it is pushed on
+ * the hctx's wait list with its progress, and the next completion on that
+ * hctx resubmits it.
+ */
+#include "blk/blk_env.h"
+#include "blk/blk_mq.h"
+
+static struct blk_plug *plugs[MAX_CPUS];
+
+const char *blk_op_name(enum req_op op)
+{
+	static const char *const names[REQ_OP_COUNT] = { "read", "write", "flush", "discard", "write-zeroes" };
+	return op < REQ_OP_COUNT ? names[op] : "?";
+}
+
+/* ---- bio pieces ---- */
+
+static void bio_piece_done(struct bio *bio, blk_status_t status)
+{
+	if (status) {
+		blk_status_t ok = BLK_STS_OK;
+		__atomic_compare_exchange_n(&bio->status, &ok, status, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+	if (__atomic_sub_fetch(&bio->remaining, 1, __ATOMIC_ACQ_REL) == 0 && bio->end_io)
+		bio->end_io(bio);
+}
+
+static bool has_data(enum req_op op) { return op == REQ_OP_READ || op == REQ_OP_WRITE; }
+
+/* Bytes from offset that one request may carry: within max_sectors, and
+ * within max_segments once each vec is cut at the segment boundary and the
+ * maximum segment size; a multiple of the logical block size. */
+static uint32_t piece_len(const struct bio *bio, uint32_t offset, const struct queue_limits *l, unsigned *segs)
+{
+	uint32_t left = bio->size - offset, max = l->max_sectors << SECTOR_SHIFT, len = 0;
+	if (!has_data(bio->op)) {
+		uint32_t dmax = l->max_discard_sectors ? l->max_discard_sectors << SECTOR_SHIFT : UINT32_MAX;
+		*segs = 0;
+		len = left < dmax ? left : dmax;
+		return len - len % l->logical_block_size;
+	}
+	unsigned v = 0, n = 0;
+	uint32_t skip = offset;
+	while (v < bio->nr_vecs && skip >= bio->vecs[v].len)
+		skip -= bio->vecs[v++].len;
+	for (; v < bio->nr_vecs && len < left && len < max; v++, skip = 0) {
+		uint64_t phys = bio->vecs[v].phys + skip;
+		uint32_t vlen = bio->vecs[v].len - skip;
+		while (vlen && len < max) {
+			uint64_t to_boundary = (phys | l->seg_boundary_mask) - phys + 1;
+			uint32_t seg = vlen < to_boundary ? vlen : (uint32_t)to_boundary;
+			if (seg > l->max_segment_size)
+				seg = l->max_segment_size;
+			if (n == l->max_segments)
+				goto out;
+			if (seg > max - len)
+				seg = max - len;
+			n++;
+			len += seg;
+			phys += seg;
+			vlen -= seg;
+		}
+	}
+out:
+	*segs = n;
+	if (len > left)
+		len = left;
+	return len - len % l->logical_block_size;
+}
+
+/* ---- requests ---- */
+
+static struct request *get_request(struct request_queue *q, struct bio *bio, unsigned cpu)
+{
+	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
+	struct blk_mq_hw_ctx *hctx = ctx->hctxs[blk_mq_hctx_type(q->tag_set, bio->op, bio->flags)];
+	int tag = blk_mq_get_tag(hctx->tags, cpu, false);
+	if (tag == BLK_MQ_NO_TAG)
+		return NULL;
+	struct request *rq = hctx->rqs[tag];
+	rq->q = q;
+	rq->mq_ctx = ctx;
+	rq->mq_hctx = hctx;
+	rq->op = bio->op;
+	rq->cmd_flags = bio->flags;
+	rq->nr_slices = 0;
+	rq->__data_len = 0;
+	rq->nr_phys_segments = 0;
+	rq->status = BLK_STS_OK;
+	rq->start_time_ns = bio->submit_ns;
+	rq->next = NULL;
+	return rq;
+}
+
+static void rq_add_slice(struct request *rq, struct bio *bio, uint32_t offset, uint32_t len, unsigned segs)
+{
+	rq->slices[rq->nr_slices++] = (struct blk_slice){ bio, offset, len };
+	rq->__data_len += len;
+	rq->nr_phys_segments += segs;
+	__atomic_add_fetch(&bio->remaining, 1, __ATOMIC_RELAXED);
+}
+
+/* A piece that continues the plug's last request, same kind, within limits. */
+static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, uint32_t offset, uint32_t len,
+		       unsigned segs)
+{
+	struct request *rq = plug->tail;
+	const struct queue_limits *l = &bio->bdev->q->limits;
+	if (!rq || rq->q != bio->bdev->q || rq->op != bio->op || rq->cmd_flags != bio->flags || !has_data(bio->op) ||
+	    rq->nr_slices == BLK_RQ_MAX_SLICES || rq->__sector + (rq->__data_len >> SECTOR_SHIFT) != sector ||
+	    rq->__data_len + len > l->max_sectors << SECTOR_SHIFT || rq->nr_phys_segments + segs > l->max_segments)
+		return false;
+	rq_add_slice(rq, bio, offset, len, segs);
+	bio->bdev->whole->stats[blk_cpu() % MAX_CPUS].merges++;
+	return true;
+}
+
+static void dispatch(struct request *rq, bool last)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	rq->io_start_time_ns = blk_now_ns();
+	rq->state = RQ_IN_FLIGHT;
+	__atomic_add_fetch(&hctx->dispatched, 1, __ATOMIC_RELAXED);
+	blk_status_t st = hctx->q->tag_set->ops->queue_rq(hctx, rq, last);
+	if (st != BLK_STS_OK)
+		blk_mq_complete_request(rq, st);
+}
+
+/* Sends a plugged list: one batch per run of requests for the same hctx,
+ * `last` on the final one so the driver rings its doorbell once. */
+static void dispatch_list(struct request *rq)
+{
+	while (rq) {
+		struct request *next = rq->next;
+		dispatch(rq, !next || next->mq_hctx != rq->mq_hctx);
+		rq = next;
+	}
+}
+
+static void bio_wait_for_tag(struct bio *bio, struct blk_mq_hw_ctx *hctx, uint32_t offset);
+
+/* Submits bio's pieces from offset on; returns when all are queued, or when
+ * the bio had to wait for a tag (it is then on a wait list). */
+static void submit_pieces(struct bio *bio, uint32_t offset)
+{
+	struct request_queue *q = bio->bdev->q;
+	unsigned cpu = blk_cpu() % MAX_CPUS;
+	struct blk_plug *plug = blk_in_irq() ? NULL : plugs[cpu];
+	do {
+		unsigned segs;
+		uint32_t len = bio->size ? piece_len(bio, offset, &q->limits, &segs) : (segs = 0);
+		uint64_t sector = bio->bdev->start_sector + bio->sector + (offset >> SECTOR_SHIFT);
+		if (bio->size && len == 0) { /* a vec layout the device cannot carry */
+			bio_piece_done(bio, BLK_STS_INVAL);
+			return;
+		}
+		if (plug && plug_merge(plug, bio, sector, offset, len, segs)) {
+			offset += len;
+			continue;
+		}
+		struct request *rq = get_request(q, bio, cpu);
+		if (!rq && plug && plug->list) { /* our own plug may hold the tags: send it */
+			blk_finish_plug(plug);
+			blk_start_plug(plug);
+			rq = get_request(q, bio, cpu);
+		}
+		if (!rq) {
+			bio_wait_for_tag(bio, q->ctxs[cpu].hctxs[blk_mq_hctx_type(q->tag_set, bio->op, bio->flags)], offset);
+			return;
+		}
+		rq->__sector = sector;
+		rq_add_slice(rq, bio, offset, len, segs);
+		offset += len;
+		if (!plug) {
+			dispatch(rq, true);
+		} else {
+			if (plug->tail)
+				plug->tail->next = rq;
+			else
+				plug->list = rq;
+			plug->tail = rq;
+			plug->count++;
+		}
+	} while (offset < bio->size);
+	bio_piece_done(bio, BLK_STS_OK); /* drop the submitter's reference */
+}
+
+/* The bio keeps its submitter's reference while it waits. */
+static void bio_wait_for_tag(struct bio *bio, struct blk_mq_hw_ctx *hctx, uint32_t offset)
+{
+	bio->wait_offset = offset;
+	llist_push(&hctx->wait_list, &bio->wait);
+	/* A tag freed between our failed get and the push saw an empty list and
+	 * will not run it: look again. Each pass needs a tag freed concurrently,
+	 * so this recursion is as deep as the races it loses, not a loop. */
+	unsigned cpu = blk_cpu() % MAX_CPUS;
+	int tag = blk_mq_get_tag(hctx->tags, cpu, false);
+	if (tag != BLK_MQ_NO_TAG) {
+		blk_mq_put_tag(hctx->tags, cpu, (unsigned)tag);
+		blk_mq_run_wait_list(hctx);
+	}
+}
+
+void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx)
+{
+	for (struct llist_node *n = llist_take_all(&hctx->wait_list); n;) {
+		struct llist_node *next = n->next;
+		struct bio *bio = container_of(n, struct bio, wait);
+		submit_pieces(bio, bio->wait_offset);
+		n = next;
+	}
+}
+
+static blk_status_t bio_check(const struct bio *bio)
+{
+	const struct block_device *b = bio->bdev;
+	const struct queue_limits *l = &b->q->limits;
+	uint32_t lbs_sectors = l->logical_block_size >> SECTOR_SHIFT;
+	if (bio->op >= REQ_OP_COUNT)
+		return BLK_STS_INVAL;
+	if ((bio->op == REQ_OP_DISCARD && !(b->features & BLK_FEAT_DISCARD)) ||
+	    (bio->op == REQ_OP_WRITE_ZEROES && !(b->features & BLK_FEAT_WRITE_ZEROES)) ||
+	    ((bio->flags & REQ_HIPRI) && !(b->features & BLK_FEAT_POLL)))
+		return BLK_STS_NOTSUPP;
+	if (bio->sector % lbs_sectors || bio->size % l->logical_block_size ||
+	    bio->sector > b->nr_sectors || (bio->size >> SECTOR_SHIFT) > b->nr_sectors - bio->sector)
+		return BLK_STS_INVAL;
+	if (has_data(bio->op) && bio->size == 0)
+		return BLK_STS_INVAL;
+	for (unsigned v = 0; has_data(bio->op) && v < bio->nr_vecs; v++)
+		if ((bio->vecs[v].phys | bio->vecs[v].len) & l->dma_alignment)
+			return BLK_STS_INVAL;
+	return BLK_STS_OK;
+}
+
+void submit_bio(struct bio *bio)
+{
+	bio->status = bio_check(bio);
+	bio->remaining = 1;
+	bio->submit_ns = blk_now_ns();
+	if (bio->status) {
+		bio->bdev->whole->stats[blk_cpu() % MAX_CPUS].errors++;
+		bio_piece_done(bio, bio->status);
+		return;
+	}
+	if (bio->op == REQ_OP_FLUSH && !(bio->bdev->features & BLK_FEAT_WRITE_CACHE)) {
+		bio_piece_done(bio, BLK_STS_OK); /* nothing volatile to flush */
+		return;
+	}
+	if (!(bio->bdev->features & BLK_FEAT_WRITE_CACHE))
+		bio->flags &= ~(unsigned)(REQ_FUA | REQ_PREFLUSH); /* every write is durable already */
+	submit_pieces(bio, 0);
+}
+
+void blk_start_plug(struct blk_plug *plug)
+{
+	plug->list = plug->tail = NULL;
+	plug->count = 0;
+	plugs[blk_cpu() % MAX_CPUS] = plug;
+}
+
+void blk_finish_plug(struct blk_plug *plug)
+{
+	plugs[blk_cpu() % MAX_CPUS] = NULL;
+	struct request *list = plug->list;
+	plug->list = plug->tail = NULL;
+	plug->count = 0;
+	dispatch_list(list);
+}
+
+/* ---- completion ---- */
+
+static unsigned log2_bucket(uint64_t ns)
+{
+	unsigned b = ns ? 63 - (unsigned)__builtin_clzll(ns) : 0;
+	return b < BLK_LAT_BUCKETS ? b : BLK_LAT_BUCKETS - 1;
+}
+
+void blk_mq_complete_request(struct request *rq, blk_status_t status)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned cpu = blk_cpu() % MAX_CPUS;
+	struct blk_stats *st = &rq->q->disk->stats[cpu];
+	st->ios[rq->op]++;
+	st->sectors[rq->op] += rq->__data_len >> SECTOR_SHIFT;
+	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
+	if (status)
+		st->errors++;
+	rq->state = RQ_COMPLETE;
+	unsigned n = rq->nr_slices;
+	struct blk_slice slices[BLK_RQ_MAX_SLICES];
+	for (unsigned i = 0; i < n; i++)
+		slices[i] = rq->slices[i];
+	__atomic_add_fetch(&hctx->completed, 1, __ATOMIC_RELAXED);
+	blk_mq_put_tag(hctx->tags, cpu, (unsigned)rq->tag); /* rq may be reused from here on */
+	for (unsigned i = 0; i < n; i++)
+		bio_piece_done(slices[i].bio, status);
+	if (!llist_empty(&hctx->wait_list))
+		blk_mq_run_wait_list(hctx);
+}
+
+int blk_mq_poll(struct blk_mq_hw_ctx *hctx)
+{
+	const struct blk_mq_ops *ops = hctx->q->tag_set->ops;
+	return ops->poll ? ops->poll(hctx) : 0;
+}
+
+/* ---- walking a request's memory ---- */
+
+void blk_rq_seg_iter_init(struct blk_seg_iter *it, const struct request *rq)
+{
+	it->rq = rq;
+	it->slice = 0;
+	it->vec = 0;
+	it->vec_off = 0;
+	it->left_in_slice = 0;
+}
+
+bool blk_rq_seg_next(struct blk_seg_iter *it, void **virt, uint64_t *phys, uint32_t *len)
+{
+	const struct request *rq = it->rq;
+	while (it->left_in_slice == 0) {
+		if (it->slice == rq->nr_slices)
+			return false;
+		const struct blk_slice *s = &rq->slices[it->slice++];
+		it->left_in_slice = s->len;
+		it->vec = 0;
+		it->vec_off = s->offset;
+		while (it->vec < s->bio->nr_vecs && it->vec_off >= s->bio->vecs[it->vec].len)
+			it->vec_off -= s->bio->vecs[it->vec++].len;
+		it->cur_bio = s->bio;
+	}
+	const struct bio_vec *v = &it->cur_bio->vecs[it->vec];
+	uint32_t n = v->len - it->vec_off;
+	if (n > it->left_in_slice)
+		n = it->left_in_slice;
+	*virt = (char *)v->virt + it->vec_off;
+	*phys = v->phys + it->vec_off;
+	*len = n;
+	it->left_in_slice -= n;
+	it->vec_off += n;
+	if (it->vec_off == v->len) {
+		it->vec++;
+		it->vec_off = 0;
+	}
+	return true;
+}
