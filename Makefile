@@ -48,6 +48,10 @@ UT_drivers/test_pci := drivers/pci.c drivers/pci_names.c tests/unit/drivers/fake
 UT_blk/test_tag := blk/tag.c
 UT_lib/test_crc := lib/crc.c
 UT_blk/test_gpt := blk/gpt.c lib/crc.c tests/unit/stub_console.c
+UT_blk/test_cpumap := blk/cpumap.c tests/unit/blk/stub_env.c
+UT_blk/test_pool := blk/pool.c blk/tag_set.c blk/tag.c blk/cpumap.c tests/unit/blk/stub_env.c
+UT_blk/test_core := blk/core.c blk/genhd.c blk/gpt.c lib/crc.c blk/tag_set.c blk/pool.c blk/tag.c blk/cpumap.c \
+	tests/unit/blk/stub_env.c tests/unit/stub_console.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(patsubst %,$(B)/unit/%,$(UNIT_TESTS))
 

@@ -32,7 +32,8 @@ struct cpu {
 	uint64_t online_tsc;
 
 	struct smp_work *work; /* lock-free stack of queued calls, pushed by any CPU */
-	uint64_t idle_tsc;     /* TSC cycles spent halted */
+	uint64_t idle_tsc;     /* TSC cycles spent halted, up to the last wake-up */
+	uint64_t idle_since;   /* TSC when the current halt began; 0 when running */
 
 	struct irq_desc *vector_irq[256]; /* this CPU's vector → device interrupt */
 	uint64_t irq_count[256];

@@ -135,7 +135,9 @@ void cpu_idle(void)
 		return;
 	}
 	uint64_t t = rdtsc();
+	__atomic_store_n(&c->idle_since, t, __ATOMIC_RELAXED);
 	__asm__ volatile("sti; hlt" ::: "memory"); /* sti's one-instruction delay: no wake-up is lost */
+	__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
 	c->idle_tsc += rdtsc() - t;
 }
 
@@ -418,8 +420,9 @@ static int cmd_cpus(int argc, char **argv)
 			snprintf(up, sizeof(up), "boot");
 		else
 			snprintf(up, sizeof(up), "%llu us", (unsigned long long)(c->bringup_ns / 1000));
-		uint64_t span = now - c->online_tsc;
-		unsigned idle = (unsigned)(c->idle_tsc * 100 / (span ? span : 1));
+		uint64_t span = now - c->online_tsc, since = __atomic_load_n(&c->idle_since, __ATOMIC_RELAXED);
+		uint64_t idle_tsc = c->idle_tsc + (since && since < now ? now - since : 0);
+		unsigned idle = (unsigned)(idle_tsc * 100 / (span ? span : 1));
 		printf("%3u %5u %4u %4u %3u  %-7s %9s %9llu  %3u%%\n", i, c->apic_id, c->package, c->core, c->thread,
 		       c->online ? "online" : "offline", up, (unsigned long long)irq_count_cpu(i), idle);
 	}
