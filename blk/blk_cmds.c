@@ -364,3 +364,57 @@ static int cmd_iotest(int argc, char **argv)
 }
 SHELL_COMMAND(iotest, "iotest", "DEV [--verify]",
 	      "on every CPU at once: 16 plugged 4 KiB writes then reads, each CPU its own range; checks the queue map", cmd_iotest);
+
+/* ---- blkstat ---- */
+
+static void print_latency(const struct blk_stats *sum)
+{
+	uint64_t total = 0;
+	for (unsigned b = 0; b < BLK_LAT_BUCKETS; b++)
+		total += sum->lat_hist[b];
+	if (!total)
+		return;
+	printf("latency (submit to completion, log2 buckets):\n");
+	for (unsigned b = 0; b < BLK_LAT_BUCKETS; b++) {
+		if (!sum->lat_hist[b])
+			continue;
+		uint64_t lo = 1ull << b;
+		printf("  %9llu - %-9llu ns %10llu  %3llu%%\n", (unsigned long long)lo, (unsigned long long)(lo * 2 - 1),
+		       (unsigned long long)sum->lat_hist[b], (unsigned long long)(sum->lat_hist[b] * 100 / total));
+	}
+}
+
+static int cmd_blkstat(int argc, char **argv)
+{
+	if (argc != 2)
+		return shell_usage("blkstat");
+	struct block_device *b = find_dev("blkstat", argv[1]);
+	if (!b)
+		return 1;
+	struct block_device *w = b->whole;
+	struct blk_stats sum = { 0 };
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		for (unsigned op = 0; op < REQ_OP_COUNT; op++) {
+			sum.ios[op] += w->stats[c].ios[op];
+			sum.sectors[op] += w->stats[c].sectors[op];
+		}
+		sum.merges += w->stats[c].merges;
+		sum.errors += w->stats[c].errors;
+		for (unsigned k = 0; k < BLK_LAT_BUCKETS; k++)
+			sum.lat_hist[k] += w->stats[c].lat_hist[k];
+	}
+	if (b != w)
+		printf("%s: counted for the whole disk:\n", b->name);
+	printf("%s:\n", w->name);
+	for (unsigned op = 0; op < REQ_OP_COUNT; op++)
+		printf("  %-13s %10llu requests %12llu sectors\n", blk_op_name(op), (unsigned long long)sum.ios[op],
+		       (unsigned long long)sum.sectors[op]);
+	printf("  merges %llu, errors %llu, timeouts %llu, requeues %llu, in flight %u\n", (unsigned long long)sum.merges,
+	       (unsigned long long)sum.errors, (unsigned long long)w->q->timeouts, (unsigned long long)w->q->requeues,
+	       blk_mq_in_flight(w->q));
+	for (unsigned i = 0; i < w->q->nr_hw_queues; i++)
+		print_hctx(w->q->queue_hw_ctx[i]);
+	print_latency(&sum);
+	return 0;
+}
+SHELL_COMMAND(blkstat, "blkstat", "DEV", "I/O statistics: requests and sectors per op, merges, errors, timeouts, per hctx, latency histogram", cmd_blkstat);

@@ -63,7 +63,11 @@ struct blk_slice {
 	uint32_t len;
 };
 
-enum rq_state { RQ_IDLE, RQ_IN_FLIGHT, RQ_COMPLETE };
+/* IN_FLIGHT → COMPLETE when the driver completes it; IN_FLIGHT → TIMED_OUT
+ * while ops->timeout runs, then COMPLETE (the driver completed it) or back
+ * to IN_FLIGHT (BLK_EH_RESET_TIMER). A completion for a request that is not
+ * in flight (already completed) is ignored. */
+enum rq_state { RQ_IDLE, RQ_IN_FLIGHT, RQ_TIMED_OUT, RQ_COMPLETE };
 
 struct request {
 	struct request_queue *q;
@@ -150,7 +154,15 @@ struct request_queue {
 	struct blk_mq_ctx ctxs[MAX_CPUS];
 	struct queue_limits limits;
 	struct block_device *disk;
+	uint64_t timeout_ns;            /* per request, from dispatch; BLK_DEFAULT_TIMEOUT_NS */
+	unsigned quiesced;              /* dispatch holds requests on requeue_list */
+	unsigned freeze_depth;          /* submit_bio holds bios on frozen_bios */
+	struct llist_node *requeue_list;
+	struct llist_node *frozen_bios;
+	uint64_t timeouts, requeues;
 };
+
+#define BLK_DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
 
 /* Validates and clamps the set, builds the maps (ops->map_queues, else the
  * generic map), the tags and the request pool. 0 or -errno. */
@@ -184,6 +196,24 @@ struct block_device *blk_add_disk(struct request_queue *q, const char *name, uin
 
 /* Driver → block layer. */
 void blk_mq_complete_request(struct request *rq, blk_status_t status);
+/* Hands an in-flight request back: it is dispatched again by
+ * blk_mq_kick_requeue_list (after a reset, say). */
+void blk_mq_requeue_request(struct request *rq);
+void blk_mq_kick_requeue_list(struct request_queue *q);
+/* Quiesce: nothing reaches ops->queue_rq until unquiesce (requests wait on
+ * the requeue list). Freeze: new bios wait, and freeze returns once every
+ * request in flight has completed. For a driver reset:
+ * quiesce → requeue the in-flight requests → reset → unquiesce. */
+void blk_mq_quiesce_queue(struct request_queue *q);
+void blk_mq_unquiesce_queue(struct request_queue *q);
+void blk_mq_freeze_queue(struct request_queue *q);
+void blk_mq_unfreeze_queue(struct request_queue *q);
+unsigned blk_mq_in_flight(const struct request_queue *q);
+/* blk_mq_init_queue registers each queue for the timeout scan. */
+void blk_mq_register_queue(struct request_queue *q);
+/* Checks the deadlines of the hctxs whose first CPU is this one (every CPU's tick). */
+void blk_mq_timeout_tick(void);
+
 /* Resubmits the bios that waited for a tag of this hctx (completions call it). */
 void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx);
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx);

@@ -137,6 +137,9 @@ struct blk_plug {
 void blk_start_plug(struct blk_plug *plug);
 void blk_finish_plug(struct blk_plug *plug);
 
+/* Kernel boot, before any driver: starts the per-CPU timeout scan. */
+void blk_init(void);
+
 /* The registry. */
 struct block_device *blkdev_get(const char *name);
 struct block_device *blkdev_at(unsigned i);

@@ -12,7 +12,11 @@
 #include "blk/blk_env.h"
 #include "blk/blk_mq.h"
 
+#define MAX_QUEUES 32
+
 static struct blk_plug *plugs[MAX_CPUS];
+static struct request_queue *queues[MAX_QUEUES]; /* for the timeout scan */
+static unsigned nr_queues;
 
 const char *blk_op_name(enum req_op op)
 {
@@ -125,8 +129,16 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 static void dispatch(struct request *rq, bool last)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	struct request_queue *q = hctx->q;
+	if (__atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE)) {
+		llist_push(&q->requeue_list, &rq->llnode);
+		if (last && q->tag_set->ops->commit_rqs)
+			q->tag_set->ops->commit_rqs(hctx); /* the batch ends here, early */
+		return;
+	}
 	rq->io_start_time_ns = blk_now_ns();
-	rq->state = RQ_IN_FLIGHT;
+	rq->deadline_ns = rq->io_start_time_ns + q->timeout_ns;
+	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&hctx->dispatched, 1, __ATOMIC_RELAXED);
 	blk_status_t st = hctx->q->tag_set->ops->queue_rq(hctx, rq, last);
 	if (st != BLK_STS_OK)
@@ -242,6 +254,11 @@ static blk_status_t bio_check(const struct bio *bio)
 
 void submit_bio(struct bio *bio)
 {
+	struct request_queue *q = bio->bdev->q;
+	if (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE)) {
+		llist_push(&q->frozen_bios, &bio->wait); /* submitted again by unfreeze */
+		return;
+	}
 	bio->status = bio_check(bio);
 	bio->remaining = 1;
 	bio->submit_ns = blk_now_ns();
@@ -286,6 +303,12 @@ static unsigned log2_bucket(uint64_t ns)
 void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	int in_flight = RQ_IN_FLIGHT, timed_out = RQ_TIMED_OUT;
+	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED) &&
+	    !__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return; /* completed already: a late or duplicate completion */
 	unsigned cpu = blk_cpu() % MAX_CPUS;
 	struct blk_stats *st = &rq->q->disk->stats[cpu];
 	st->ios[rq->op]++;
@@ -293,7 +316,6 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
 	if (status)
 		st->errors++;
-	rq->state = RQ_COMPLETE;
 	unsigned n = rq->nr_slices;
 	struct blk_slice slices[BLK_RQ_MAX_SLICES];
 	for (unsigned i = 0; i < n; i++)
@@ -304,6 +326,109 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 		bio_piece_done(slices[i].bio, status);
 	if (!llist_empty(&hctx->wait_list))
 		blk_mq_run_wait_list(hctx);
+}
+
+/* ---- requeue, quiesce, freeze, timeouts ---- */
+
+void blk_mq_requeue_request(struct request *rq)
+{
+	int in_flight = RQ_IN_FLIGHT, timed_out = RQ_TIMED_OUT;
+	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_IDLE, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) &&
+	    !__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_IDLE, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	__atomic_add_fetch(&rq->q->requeues, 1, __ATOMIC_RELAXED);
+	llist_push(&rq->q->requeue_list, &rq->llnode);
+}
+
+void blk_mq_kick_requeue_list(struct request_queue *q)
+{
+	if (__atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE))
+		return;
+	for (struct llist_node *n = llist_take_all(&q->requeue_list); n;) {
+		struct llist_node *next = n->next;
+		struct request *rq = container_of(n, struct request, llnode);
+		dispatch(rq, !next || container_of(next, struct request, llnode)->mq_hctx != rq->mq_hctx);
+		n = next;
+	}
+}
+
+void blk_mq_quiesce_queue(struct request_queue *q) { __atomic_add_fetch(&q->quiesced, 1, __ATOMIC_ACQ_REL); }
+
+void blk_mq_unquiesce_queue(struct request_queue *q)
+{
+	if (__atomic_sub_fetch(&q->quiesced, 1, __ATOMIC_ACQ_REL) == 0)
+		blk_mq_kick_requeue_list(q);
+}
+
+unsigned blk_mq_in_flight(const struct request_queue *q)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < q->nr_hw_queues; i++)
+		n += blk_mq_tags_in_use(q->queue_hw_ctx[i]->tags);
+	return n;
+}
+
+void blk_mq_freeze_queue(struct request_queue *q)
+{
+	__atomic_add_fetch(&q->freeze_depth, 1, __ATOMIC_ACQ_REL);
+	while (blk_mq_in_flight(q))
+		blk_wait(); /* completions (or their timeouts, on the tick) drain it */
+}
+
+void blk_mq_unfreeze_queue(struct request_queue *q)
+{
+	if (__atomic_sub_fetch(&q->freeze_depth, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (struct llist_node *n = llist_take_all(&q->frozen_bios); n;) {
+		struct llist_node *next = n->next;
+		submit_bio(container_of(n, struct bio, wait));
+		n = next;
+	}
+}
+
+void blk_mq_register_queue(struct request_queue *q)
+{
+	if (nr_queues < MAX_QUEUES)
+		__atomic_store_n(&queues[nr_queues++], q, __ATOMIC_RELEASE);
+}
+
+static void timeout_check_hctx(struct blk_mq_hw_ctx *hctx, uint64_t now)
+{
+	const struct blk_mq_ops *ops = hctx->q->tag_set->ops;
+	for (unsigned tag = 0; tag < hctx->tags->nr_tags; tag++) {
+		struct request *rq = hctx->rqs[tag];
+		int in_flight = RQ_IN_FLIGHT;
+		if (!blk_mq_tag_busy(hctx->tags, tag) || rq->mq_hctx != hctx ||
+		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != RQ_IN_FLIGHT || now < rq->deadline_ns ||
+		    !__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_TIMED_OUT, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		__atomic_add_fetch(&hctx->q->timeouts, 1, __ATOMIC_RELAXED);
+		enum blk_eh_timer_return r = ops->timeout ? ops->timeout(rq) : BLK_EH_DONE;
+		int timed_out = RQ_TIMED_OUT;
+		if (r == BLK_EH_RESET_TIMER) {
+			rq->deadline_ns = now + hctx->q->timeout_ns;
+			__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_IN_FLIGHT, false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_RELAXED);
+		} else if (!ops->timeout) {
+			blk_mq_complete_request(rq, BLK_STS_TIMEOUT);
+		}
+	}
+}
+
+void blk_mq_timeout_tick(void)
+{
+	unsigned cpu = blk_cpu() % MAX_CPUS;
+	uint64_t now = blk_now_ns();
+	for (unsigned i = 0; i < __atomic_load_n(&nr_queues, __ATOMIC_ACQUIRE); i++) {
+		struct request_queue *q = __atomic_load_n(&queues[i], __ATOMIC_ACQUIRE);
+		for (unsigned h = 0; q && h < q->nr_hw_queues; h++) {
+			struct blk_mq_hw_ctx *hctx = q->queue_hw_ctx[h];
+			unsigned home = cpumask_empty(hctx->cpumask) ? 0 : cpumask_first(hctx->cpumask);
+			if (home == cpu)
+				timeout_check_hctx(hctx, now);
+		}
+	}
 }
 
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx)

@@ -23,6 +23,8 @@ bool blk_in_irq(void) { return !(read_rflags() & RFLAGS_IF); }
 void blk_wait(void) { cpu_idle(); }
 void blk_wake(unsigned cpu) { lapic_send_ipi(cpus[cpu].apic_id, VECTOR_CALL); }
 
+void blk_init(void) { smp_tick_register(blk_mq_timeout_tick); }
+
 static cpumask_t siblings[MAX_CPUS];
 
 void blk_cpus(struct blk_mq_cpus *cpus)

@@ -11,7 +11,9 @@
  * nullb0 discards data (reads leave the buffer alone); nullb1 keeps it in RAM.
  * Command line: nullb.size_mb, nullb.mem_mb (0: no nullb1), nullb.bs (512 or
  * 4096), nullb.submit_queues, nullb.poll_queues, nullb.hw_queue_depth,
- * nullb.irqmode.
+ * nullb.irqmode, nullb.timeout_ms, and for fault tests nullb.drop_every=N:
+ * every Nth request is dropped, never completed, so it times out; the
+ * timeout handler requeues it, as a driver recovering from a reset would.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +44,7 @@ struct nullb {
 	char name[BDEV_NAME_LEN];
 	uint8_t *data;              /* NULL: data is discarded */
 	uint64_t bytes;
-	unsigned irqmode, nr_default, nr_poll;
+	unsigned irqmode, nr_default, nr_poll, drop_every, queued;
 	struct blk_mq_tag_set set;
 	struct irq_affinity_desc masks[BLK_MQ_MAX_HW_QUEUES + 1];
 	struct nullb_queue queues[BLK_MQ_MAX_HW_QUEUES];
@@ -101,8 +103,11 @@ static blk_status_t nullb_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *r
 {
 	struct nullb_queue *nq = hctx->driver_data;
 	(void)last; /* no doorbell to ring */
-	if (nq->nb->data)
-		copy_data(nq->nb, rq);
+	struct nullb *nb = nq->nb;
+	if (nb->drop_every && __atomic_add_fetch(&nb->queued, 1, __ATOMIC_RELAXED) % nb->drop_every == 0)
+		return BLK_STS_OK; /* lost: only the timeout will find it */
+	if (nb->data)
+		copy_data(nb, rq);
 	if (hctx->type != HCTX_TYPE_POLL && nq->irq < 0) {
 		blk_mq_complete_request(rq, BLK_STS_OK);
 		return BLK_STS_OK;
@@ -148,8 +153,18 @@ static int nullb_map_queues(struct blk_mq_tag_set *set)
 	return 0;
 }
 
+static enum blk_eh_timer_return nullb_timeout(struct request *rq)
+{
+	kprintf("%s: request tag %d (%s, sector %llu) timed out; requeued\n", rq->q->disk->name, rq->tag,
+		blk_op_name(rq->op), (unsigned long long)blk_rq_pos(rq));
+	blk_mq_requeue_request(rq);
+	blk_mq_kick_requeue_list(rq->q);
+	return BLK_EH_DONE;
+}
+
 static const struct blk_mq_ops nullb_ops = {
 	.queue_rq = nullb_queue_rq,
+	.timeout = nullb_timeout,
 	.map_queues = nullb_map_queues,
 	.poll = nullb_poll,
 	.init_hctx = nullb_init_hctx,
@@ -205,6 +220,8 @@ static int nullb_create(struct nullb *nb, unsigned index, uint64_t mb, bool memo
 	nb->q = blk_mq_init_queue(&nb->set, &lim);
 	if (!nb->q)
 		return -1;
+	nb->q->timeout_ns = (uint64_t)option("nullb.timeout_ms", 30000, 10, 3600000) * 1000000;
+	nb->drop_every = (unsigned)option("nullb.drop_every", 0, 0, 1 << 30);
 	unsigned features = BLK_FEAT_DISCARD | BLK_FEAT_WRITE_ZEROES | (nb->nr_poll ? BLK_FEAT_POLL : 0);
 	nb->disk = blk_add_disk(nb->q, nb->name, nb->bytes >> SECTOR_SHIFT, features, nb);
 	if (!nb->disk)

@@ -128,6 +128,7 @@ struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct
 	memset(q, 0, sizeof(*q));
 	q->tag_set = set;
 	q->limits = *lim;
+	q->timeout_ns = BLK_DEFAULT_TIMEOUT_NS;
 	q->nr_hw_queues = set->nr_hw_queues;
 	for (unsigned i = 0; i < set->nr_hw_queues; i++) {
 		struct blk_mq_hw_ctx *h = memalign(CACHE_LINE, sizeof(*h));
@@ -148,6 +149,7 @@ struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct
 	for (unsigned i = 0; i < set->nr_hw_queues; i++)
 		if (set->ops->init_hctx && set->ops->init_hctx(q->queue_hw_ctx[i], set->driver_data, i) != 0)
 			goto fail;
+	blk_mq_register_queue(q);
 	return q;
 fail:
 	for (unsigned i = 0; i < set->nr_hw_queues; i++)

@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "boot/boot_info.h"
+#include "blk/blkdev.h"
 #include "blk/nullb.h"
 #include "drivers/pci.h"
 #include "kernel/acpi.h"
@@ -68,6 +69,7 @@ static _Noreturn void kmain_late(void *arg)
 	console_enable_irqs(cpus[0].apic_id);
 	sti();
 	pci_probe_drivers();
+	blk_init();
 	nullb_init();
 	kprintf("memory: %llu MiB total, %llu MiB free\n", (unsigned long long)(mm_total_bytes() >> 20),
 		(unsigned long long)(mm_free_bytes() >> 20));

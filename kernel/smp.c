@@ -28,7 +28,8 @@
 #define SIPI_RETRY_US        200
 #define INIT_DELAY_US        10000    /* SDM §8.4.4.1: a second SIPI if the first was missed */
 #define STOP_TIMEOUT_MS      200
-#define TICK_NS              100000000ull /* boot CPU: 10 Hz, wakes the shell if input IRQs are lost */
+#define TICK_NS              100000000ull /* 10 Hz on every CPU: timeouts; wakes the shell if input IRQs are lost */
+#define MAX_TICK_FNS         4
 /* Flat 4 GiB code/data and a 64-bit code descriptor for the trampoline (SDM §3.4.5). */
 #define TRAMP_GDT_CODE32 0x00cf9a000000ffffull
 #define TRAMP_GDT_DATA32 0x00cf92000000ffffull
@@ -39,6 +40,28 @@ static struct {
 	const char *why;
 } not_started[ACPI_MAX_CPUS];
 static unsigned nr_not_started;
+
+static void (*tick_fns[MAX_TICK_FNS])(void);
+
+void smp_tick_register(void (*fn)(void))
+{
+	for (unsigned i = 0; i < MAX_TICK_FNS; i++)
+		if (!tick_fns[i]) {
+			__atomic_store_n(&tick_fns[i], fn, __ATOMIC_RELEASE);
+			return;
+		}
+	panic("smp_tick_register: more than %d tick functions", MAX_TICK_FNS);
+}
+
+static void on_tick(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < MAX_TICK_FNS; i++) {
+		void (*fn)(void) = __atomic_load_n(&tick_fns[i], __ATOMIC_ACQUIRE);
+		if (fn)
+			fn();
+	}
+}
 
 static uint64_t deadline_ms(uint64_t ms) { return rdtsc() + tsc_hz() / 1000 * ms; }
 
@@ -171,6 +194,7 @@ static _Noreturn void ap_main(void *arg)
 	lapic_init_cpu();
 	irq_init_cpu();
 	cpu_topology_detect(c);
+	lapic_timer_periodic(TICK_NS);
 	c->online_tsc = rdtsc();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	cpu_idle_loop();
@@ -316,7 +340,7 @@ void smp_init(const struct boot_info *bi)
 	bsp->online = true; /* online_tsc 0: it has run since reset */
 	lapic_timer_calibrate();
 	irq_set_system(VECTOR_CALL, NULL, NULL, "call IPI");
-	irq_set_system(VECTOR_TIMER, NULL, NULL, "timer");
+	irq_set_system(VECTOR_TIMER, on_tick, NULL, "timer");
 	lapic_timer_periodic(TICK_NS);
 	if (!acpi.has_madt)
 		kprintf("smp: no MADT; only the boot CPU runs\n");

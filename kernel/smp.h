@@ -35,6 +35,9 @@ int smp_call_all(void (*fn)(void *), void *arg);
 int smp_call_async(unsigned cpu, struct smp_work *w);
 #define SMP_CALL_TIMEOUT_MS 10000
 
+/* fn runs on every CPU's 10 Hz tick, in interrupt context. */
+void smp_tick_register(void (*fn)(void));
+
 /* Runs this CPU's queued calls; if there were none, sleeps until the next
  * interrupt. Returns with interrupts enabled. */
 void cpu_idle(void);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The block layer on the null device: lsblk and queues on -smp 4, I/O from
 # every core through its own queue (checked against the map), data verified
-# on the RAM-backed nullb1, range errors, poll queues and inline completion.
+# on the RAM-backed nullb1, range errors, poll queues and inline completion,
+# and recovery of lost requests through timeouts and requeue.
 . "$(dirname "$0")/lib.sh"
 boot --smp 4 --cmdline 'autorun="lsblk; queues nullb0; iotest nullb0; iotest nullb1 --verify; write nullb1 8 2 0x5a; read nullb1 8 2; write nullb1 40 1 abc; read nullb1 40 1; read nullb1 32768 1; echo st=$?; read nullb1 0 4096; read nullb7 0 1; read nullb1 x 1; irq; poweroff 0"'
 expect_code 0
@@ -34,4 +35,14 @@ expect_log '^nullb1 +16M +4096 +4096 disk 2/0/1 +discard,write-zeroes,poll$'
 expect_log '^map poll +\(1 queues from 2\): cpu0->hctx2 cpu1->hctx2$'
 expect_log '^hctx 2 +poll +cpus 0-1 .* polled '
 expect_log '^iotest: nullb1: 32 of 32 I/O pairs ok .*data verified\)$'
+
+# Lost requests: every 7th is dropped; the 200 ms timeout finds each one on
+# the tick, nullb's timeout handler requeues it, and every I/O still verifies.
+boot --smp 2 --cmdline 'nullb.drop_every=7 nullb.timeout_ms=200 autorun="iotest nullb1 --verify; blkstat nullb1; poweroff $?"'
+expect_code 0
+expect_no_log 'PANIC|MISMATCH'
+expect_log '^nullb1: request tag [0-9]+ \((read|write), sector [0-9]+\) timed out; requeued$'
+expect_log '^iotest: nullb1: 32 of 32 I/O pairs ok .*data verified\)$'
+expect_log '^  merges [1-9][0-9]*, errors 0, timeouts [1-9][0-9]*, requeues [1-9][0-9]*, in flight 0$'
+expect_log '^  read +[1-9][0-9]* requests +[0-9]+ sectors$'
 pass
