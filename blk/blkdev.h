@@ -136,6 +136,8 @@ struct blk_plug {
 };
 void blk_start_plug(struct blk_plug *plug);
 void blk_finish_plug(struct blk_plug *plug);
+/* Sends what this CPU's plug holds now (before sleeping on one of its bios). */
+void blk_flush_plug(void);
 
 /* Kernel boot, before any driver: starts the per-CPU timeout scan. */
 void blk_init(void);

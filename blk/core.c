@@ -45,9 +45,9 @@ static uint32_t piece_len(const struct bio *bio, uint32_t offset, const struct q
 {
 	uint32_t left = bio->size - offset, max = l->max_sectors << SECTOR_SHIFT, len = 0;
 	if (!has_data(bio->op)) {
-		uint32_t dmax = l->max_discard_sectors ? l->max_discard_sectors << SECTOR_SHIFT : UINT32_MAX;
+		uint64_t dmax = l->max_discard_sectors ? (uint64_t)l->max_discard_sectors << SECTOR_SHIFT : UINT32_MAX;
 		*segs = 0;
-		len = left < dmax ? left : dmax;
+		len = left < dmax ? left : (uint32_t)dmax;
 		return len - len % l->logical_block_size;
 	}
 	unsigned v = 0, n = 0;
@@ -140,9 +140,13 @@ static void dispatch(struct request *rq, bool last)
 	rq->deadline_ns = rq->io_start_time_ns + q->timeout_ns;
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&hctx->dispatched, 1, __ATOMIC_RELAXED);
-	blk_status_t st = hctx->q->tag_set->ops->queue_rq(hctx, rq, last);
-	if (st != BLK_STS_OK)
-		blk_mq_complete_request(rq, st);
+	const struct blk_mq_ops *ops = q->tag_set->ops;
+	blk_status_t st = ops->queue_rq(hctx, rq, last);
+	if (st == BLK_STS_OK)
+		return;
+	if (last && ops->commit_rqs)
+		ops->commit_rqs(hctx); /* the batch ended early: ring for what was accepted */
+	blk_mq_complete_request(rq, st);
 }
 
 /* Sends a plugged list: one batch per run of requests for the same hctx,
@@ -276,6 +280,17 @@ void submit_bio(struct bio *bio)
 	submit_pieces(bio, 0);
 }
 
+void blk_flush_plug(void)
+{
+	struct blk_plug *plug = plugs[blk_cpu() % MAX_CPUS];
+	if (plug && plug->list) {
+		struct request *list = plug->list;
+		plug->list = plug->tail = NULL;
+		plug->count = 0;
+		dispatch_list(list);
+	}
+}
+
 void blk_start_plug(struct blk_plug *plug)
 {
 	plug->list = plug->tail = NULL;
@@ -310,7 +325,8 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 					 __ATOMIC_RELAXED))
 		return; /* completed already: a late or duplicate completion */
 	unsigned cpu = blk_cpu() % MAX_CPUS;
-	struct blk_stats *st = &rq->q->disk->stats[cpu];
+	static struct blk_stats no_disk[MAX_CPUS]; /* a queue without a disk yet (set-up I/O) */
+	struct blk_stats *st = rq->q->disk ? &rq->q->disk->stats[cpu] : &no_disk[cpu];
 	st->ios[rq->op]++;
 	st->sectors[rq->op] += rq->__data_len >> SECTOR_SHIFT;
 	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;

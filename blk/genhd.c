@@ -68,6 +68,7 @@ blk_status_t submit_bio_wait(struct bio *bio)
 	bio->end_io = wake_waiter;
 	bio->private = &w;
 	submit_bio(bio);
+	blk_flush_plug(); /* the bio may sit in our own plug */
 	struct request_queue *q = bio->bdev->q;
 	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
 		if (bio->flags & REQ_HIPRI)

@@ -53,8 +53,8 @@ int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
 		return -EINVAL;
 	set->nr_hw_queues = clamp(set->nr_hw_queues, 1, BLK_MQ_MAX_HW_QUEUES);
 	set->nr_maps = clamp(set->nr_maps, 1, HCTX_MAX_TYPES);
-	set->queue_depth = clamp(set->queue_depth, 1 + set->reserved_tags, BLK_MQ_MAX_QUEUE_DEPTH);
-	if (set->reserved_tags >= set->queue_depth)
+	set->queue_depth = clamp(set->queue_depth, 1, BLK_MQ_MAX_QUEUE_DEPTH);
+	if (set->reserved_tags >= set->queue_depth) /* a queue must carry normal I/O */
 		return -EINVAL;
 	int err = build_maps(set);
 	if (err)
@@ -111,8 +111,15 @@ static void map_swqueue(struct request_queue *q, cpumask_t cpus)
 			const struct blk_mq_queue_map *m = &set->map[t < set->nr_maps && set->map[t].nr_queues ? t : 0];
 			struct blk_mq_hw_ctx *hctx = q->queue_hw_ctx[m->mq_map[cpu]];
 			ctx->hctxs[t] = hctx;
-			if (!cpumask_test(cpus, cpu) || (t != HCTX_TYPE_DEFAULT && m == &set->map[0]))
+			if (!cpumask_test(cpus, cpu))
 				continue;
+			if (cpumask_test(hctx->cpumask, cpu)) { /* another type already put this ctx here */
+				ctx->index_hw[t] = ctx->index_hw[t ? t - 1 : 0];
+				for (unsigned k = 0; k < hctx->nr_ctx; k++)
+					if (hctx->ctxs[k] == ctx)
+						ctx->index_hw[t] = k;
+				continue;
+			}
 			ctx->index_hw[t] = hctx->nr_ctx;
 			hctx->ctxs[hctx->nr_ctx++] = ctx;
 			cpumask_set(&hctx->cpumask, cpu);
@@ -120,8 +127,19 @@ static void map_swqueue(struct request_queue *q, cpumask_t cpus)
 	}
 }
 
+/* Limits a driver got wrong would divide by zero or cut every byte apart. */
+static bool limits_ok(const struct queue_limits *l)
+{
+	uint32_t lbs = l->logical_block_size;
+	return lbs >= SECTOR_SIZE && (lbs & (lbs - 1)) == 0 && l->physical_block_size >= lbs &&
+	       l->max_sectors >= lbs >> SECTOR_SHIFT && l->max_sectors <= UINT32_MAX >> SECTOR_SHIFT && l->max_segments >= 1 && l->max_segment_size >= lbs &&
+	       l->seg_boundary_mask >= 4095;
+}
+
 struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct queue_limits *lim)
 {
+	if (!limits_ok(lim))
+		return NULL;
 	struct request_queue *q = memalign(CACHE_LINE, sizeof(*q));
 	if (!q)
 		return NULL;
