@@ -94,7 +94,8 @@ static void print_hctx(const struct blk_mq_hw_ctx *h)
 		printf(" irq %d (vector 0x%02x on CPU %u)", h->irq, d->vector, d->cpu);
 	else
 		printf(" %s", h->type == HCTX_TYPE_POLL ? "polled" : "no irq");
-	printf(" dispatched %llu completed %llu\n", (unsigned long long)h->dispatched, (unsigned long long)h->completed);
+	printf(" dispatched %llu completed %llu\n", (unsigned long long)blk_mq_hctx_dispatched(h),
+	       (unsigned long long)blk_mq_hctx_completed(h));
 }
 
 static int cmd_queues(int argc, char **argv)
@@ -324,7 +325,7 @@ static bool iotest_check_hctxs(const struct iotest *t, const uint64_t *before)
 	bool ok = true;
 	for (unsigned i = 0; i < q->nr_hw_queues; i++) {
 		const struct blk_mq_hw_ctx *h = q->queue_hw_ctx[i];
-		uint64_t ios = 0, got = h->dispatched - before[i];
+		uint64_t ios = 0, got = blk_mq_hctx_dispatched(h) - before[i];
 		for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
 			if (q->ctxs[cpu].hctxs[HCTX_TYPE_DEFAULT] == h)
 				ios += t->per_cpu * 2;
@@ -352,7 +353,7 @@ static int cmd_iotest(int argc, char **argv)
 	}
 	uint64_t before[BLK_MQ_MAX_HW_QUEUES];
 	for (unsigned i = 0; i < t.b->q->nr_hw_queues; i++)
-		before[i] = t.b->q->queue_hw_ctx[i]->dispatched;
+		before[i] = blk_mq_hctx_dispatched(t.b->q->queue_hw_ctx[i]);
 	smp_call_all(iotest_on_cpu, &t);
 	unsigned good = 0;
 	for (unsigned cpu = 0; cpu < nr_cpus; cpu++)

@@ -144,7 +144,9 @@ struct blk_mq_hw_ctx {
 	int irq;                        /* -1: none (poll queue or inline completion) */
 	struct llist_node *done_list;  /* for drivers: requests to complete on this hctx's CPU */
 	struct llist_node *wait_list;  /* bios waiting for a tag */
-	uint64_t dispatched, completed;
+	struct {
+		uint64_t dispatched, completed;
+	} __attribute__((aligned(64))) stat[MAX_CPUS]; /* per CPU: written without atomics */
 } __attribute__((aligned(64)));
 
 struct request_queue {
@@ -154,6 +156,7 @@ struct request_queue {
 	struct blk_mq_ctx ctxs[MAX_CPUS];
 	struct queue_limits limits;
 	struct block_device *disk;
+	struct blk_stats *stats;        /* the disk's per-CPU statistics, or a sink before it has one */
 	uint64_t timeout_ns;            /* per request, from dispatch; BLK_DEFAULT_TIMEOUT_NS */
 	unsigned quiesced;              /* dispatch holds requests on requeue_list */
 	unsigned freeze_depth;          /* submit_bio holds bios on frozen_bios */
@@ -187,7 +190,14 @@ void blk_mq_map_queues(struct blk_mq_queue_map *qmap, const struct blk_mq_cpus *
 void blk_mq_map_hw_queues(struct blk_mq_queue_map *qmap, const struct irq_affinity_desc *masks, unsigned nr_masks,
 			  unsigned offset, const struct blk_mq_cpus *cpus);
 /* The map a request uses: HIPRI → POLL, a read → READ when it has queues, else DEFAULT. */
-enum hctx_type blk_mq_hctx_type(const struct blk_mq_tag_set *set, enum req_op op, unsigned flags);
+static inline enum hctx_type blk_mq_hctx_type(const struct blk_mq_tag_set *set, enum req_op op, unsigned flags)
+{
+	if ((flags & REQ_HIPRI) && set->nr_maps > HCTX_TYPE_POLL && set->map[HCTX_TYPE_POLL].nr_queues)
+		return HCTX_TYPE_POLL;
+	if (op == REQ_OP_READ && set->nr_maps > HCTX_TYPE_READ && set->map[HCTX_TYPE_READ].nr_queues)
+		return HCTX_TYPE_READ;
+	return HCTX_TYPE_DEFAULT;
+}
 
 struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct queue_limits *lim);
 /* Registers a whole device on q (and its GPT partitions). */
@@ -213,6 +223,10 @@ unsigned blk_mq_in_flight(const struct request_queue *q);
 void blk_mq_register_queue(struct request_queue *q);
 /* Checks the deadlines of the hctxs whose first CPU is this one (every CPU's tick). */
 void blk_mq_timeout_tick(void);
+
+/* Requests handed to / completed by this hctx, summed over the CPUs. */
+uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx);
+uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx);
 
 /* Resubmits the bios that waited for a tag of this hctx (completions call it). */
 void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx);

@@ -32,7 +32,9 @@ static void bio_piece_done(struct bio *bio, blk_status_t status)
 		blk_status_t ok = BLK_STS_OK;
 		__atomic_compare_exchange_n(&bio->status, &ok, status, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	}
-	if (__atomic_sub_fetch(&bio->remaining, 1, __ATOMIC_ACQ_REL) == 0 && bio->end_io)
+	/* remaining == 1: no other piece is left to race with, so no atomic is needed */
+	if ((__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1 ||
+	     __atomic_sub_fetch(&bio->remaining, 1, __ATOMIC_ACQ_REL) == 0) && bio->end_io)
 		bio->end_io(bio);
 }
 
@@ -48,7 +50,7 @@ static uint32_t piece_len(const struct bio *bio, uint32_t offset, const struct q
 		uint64_t dmax = l->max_discard_sectors ? (uint64_t)l->max_discard_sectors << SECTOR_SHIFT : UINT32_MAX;
 		*segs = 0;
 		len = left < dmax ? left : (uint32_t)dmax;
-		return len - len % l->logical_block_size;
+		return len & ~(l->logical_block_size - 1);
 	}
 	unsigned v = 0, n = 0;
 	uint32_t skip = offset;
@@ -76,7 +78,7 @@ out:
 	*segs = n;
 	if (len > left)
 		len = left;
-	return len - len % l->logical_block_size;
+	return len & ~(l->logical_block_size - 1); /* a power of two: limits_ok checked it */
 }
 
 /* ---- requests ---- */
@@ -97,7 +99,6 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	rq->nr_slices = 0;
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
-	rq->status = BLK_STS_OK;
 	rq->start_time_ns = bio->submit_ns;
 	rq->next = NULL;
 	return rq;
@@ -126,7 +127,7 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 	return true;
 }
 
-static void dispatch(struct request *rq, bool last)
+static void dispatch_on(struct request *rq, bool last, unsigned cpu)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	struct request_queue *q = hctx->q;
@@ -136,10 +137,9 @@ static void dispatch(struct request *rq, bool last)
 			q->tag_set->ops->commit_rqs(hctx); /* the batch ends here, early */
 		return;
 	}
-	rq->io_start_time_ns = blk_now_ns();
-	rq->deadline_ns = rq->io_start_time_ns + q->timeout_ns;
+	rq->deadline_ns = rq->start_time_ns + q->timeout_ns; /* from submission: one clock read per I/O */
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&hctx->dispatched, 1, __ATOMIC_RELAXED);
+	hctx->stat[cpu].dispatched++;
 	const struct blk_mq_ops *ops = q->tag_set->ops;
 	blk_status_t st = ops->queue_rq(hctx, rq, last);
 	if (st == BLK_STS_OK)
@@ -151,6 +151,8 @@ static void dispatch(struct request *rq, bool last)
 
 /* Sends a plugged list: one batch per run of requests for the same hctx,
  * `last` on the final one so the driver rings its doorbell once. */
+static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_cpu() % MAX_CPUS); }
+
 static void dispatch_list(struct request *rq)
 {
 	while (rq) {
@@ -238,14 +240,14 @@ static blk_status_t bio_check(const struct bio *bio)
 {
 	const struct block_device *b = bio->bdev;
 	const struct queue_limits *l = &b->q->limits;
-	uint32_t lbs_sectors = l->logical_block_size >> SECTOR_SHIFT;
+	uint32_t lbs_sectors = l->logical_block_size >> SECTOR_SHIFT; /* powers of two: limits_ok */
 	if (bio->op >= REQ_OP_COUNT)
 		return BLK_STS_INVAL;
 	if ((bio->op == REQ_OP_DISCARD && !(b->features & BLK_FEAT_DISCARD)) ||
 	    (bio->op == REQ_OP_WRITE_ZEROES && !(b->features & BLK_FEAT_WRITE_ZEROES)) ||
 	    ((bio->flags & REQ_HIPRI) && !(b->features & BLK_FEAT_POLL)))
 		return BLK_STS_NOTSUPP;
-	if (bio->sector % lbs_sectors || bio->size % l->logical_block_size ||
+	if ((bio->sector & (lbs_sectors - 1)) | (bio->size & (l->logical_block_size - 1)) ||
 	    bio->sector > b->nr_sectors || (bio->size >> SECTOR_SHIFT) > b->nr_sectors - bio->sector)
 		return BLK_STS_INVAL;
 	if (has_data(bio->op) && bio->size == 0)
@@ -254,6 +256,16 @@ static blk_status_t bio_check(const struct bio *bio)
 		if ((bio->vecs[v].phys | bio->vecs[v].len) & l->dma_alignment)
 			return BLK_STS_INVAL;
 	return BLK_STS_OK;
+}
+
+/* One vec, within every limit: one request, no splitting walk. */
+static bool one_piece(const struct bio *bio, const struct queue_limits *l)
+{
+	if (bio->nr_vecs != 1 || !has_data(bio->op) || bio->size > l->max_sectors << SECTOR_SHIFT ||
+	    bio->size > l->max_segment_size)
+		return false;
+	uint64_t first = bio->vecs[0].phys, last = first + bio->size - 1;
+	return (first | l->seg_boundary_mask) == (last | l->seg_boundary_mask);
 }
 
 void submit_bio(struct bio *bio)
@@ -277,6 +289,17 @@ void submit_bio(struct bio *bio)
 	}
 	if (!(bio->bdev->features & BLK_FEAT_WRITE_CACHE))
 		bio->flags &= ~(unsigned)(REQ_FUA | REQ_PREFLUSH); /* every write is durable already */
+	unsigned cpu = blk_cpu() % MAX_CPUS;
+	struct request *rq;
+	if (one_piece(bio, &q->limits) && !plugs[cpu] && (rq = get_request(q, bio, cpu))) {
+		rq->__sector = bio->bdev->start_sector + bio->sector;
+		rq->slices[0] = (struct blk_slice){ bio, 0, bio->size };
+		rq->nr_slices = 1;
+		rq->__data_len = bio->size;
+		rq->nr_phys_segments = 1;
+		dispatch_on(rq, true, cpu); /* the bio's one reference is the request's */
+		return;
+	}
 	submit_pieces(bio, 0);
 }
 
@@ -325,8 +348,7 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 					 __ATOMIC_RELAXED))
 		return; /* completed already: a late or duplicate completion */
 	unsigned cpu = blk_cpu() % MAX_CPUS;
-	static struct blk_stats no_disk[MAX_CPUS]; /* a queue without a disk yet (set-up I/O) */
-	struct blk_stats *st = rq->q->disk ? &rq->q->disk->stats[cpu] : &no_disk[cpu];
+	struct blk_stats *st = &rq->q->stats[cpu];
 	st->ios[rq->op]++;
 	st->sectors[rq->op] += rq->__data_len >> SECTOR_SHIFT;
 	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
@@ -334,11 +356,14 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 		st->errors++;
 	unsigned n = rq->nr_slices;
 	struct blk_slice slices[BLK_RQ_MAX_SLICES];
-	for (unsigned i = 0; i < n; i++)
+	struct bio *only = rq->slices[0].bio; /* the common case: one bio, no copy */
+	for (unsigned i = 0; n > 1 && i < n; i++)
 		slices[i] = rq->slices[i];
-	__atomic_add_fetch(&hctx->completed, 1, __ATOMIC_RELAXED);
+	hctx->stat[cpu].completed++;
 	blk_mq_put_tag(hctx->tags, cpu, (unsigned)rq->tag); /* rq may be reused from here on */
-	for (unsigned i = 0; i < n; i++)
+	if (n == 1)
+		bio_piece_done(only, status);
+	for (unsigned i = 0; n > 1 && i < n; i++)
 		bio_piece_done(slices[i].bio, status);
 	if (!llist_empty(&hctx->wait_list))
 		blk_mq_run_wait_list(hctx);
@@ -445,6 +470,22 @@ void blk_mq_timeout_tick(void)
 				timeout_check_hctx(hctx, now);
 		}
 	}
+}
+
+uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx)
+{
+	uint64_t n = 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		n += hctx->stat[c].dispatched;
+	return n;
+}
+
+uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx)
+{
+	uint64_t n = 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		n += hctx->stat[c].completed;
+	return n;
 }
 
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx)

@@ -66,12 +66,3 @@ void blk_mq_map_hw_queues(struct blk_mq_queue_map *qmap, const struct irq_affini
 fallback:
 	blk_mq_map_queues(qmap, cpus);
 }
-
-enum hctx_type blk_mq_hctx_type(const struct blk_mq_tag_set *set, enum req_op op, unsigned flags)
-{
-	if ((flags & REQ_HIPRI) && set->nr_maps > HCTX_TYPE_POLL && set->map[HCTX_TYPE_POLL].nr_queues)
-		return HCTX_TYPE_POLL;
-	if (op == REQ_OP_READ && set->nr_maps > HCTX_TYPE_READ && set->map[HCTX_TYPE_READ].nr_queues)
-		return HCTX_TYPE_READ;
-	return HCTX_TYPE_DEFAULT;
-}

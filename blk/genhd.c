@@ -191,6 +191,7 @@ struct block_device *blk_add_disk(struct request_queue *q, const char *name, uin
 	b->q = q;
 	b->driver_data = driver_data;
 	q->disk = b;
+	q->stats = b->stats;
 	add_partitions(b);
 	return b;
 }

@@ -238,7 +238,7 @@ static struct block_device *make_disk(struct dev_opts o)
 	/* forget the GPT probe's read */
 	memset(b->stats, 0, sizeof(b->stats));
 	for (unsigned i = 0; i < q->nr_hw_queues; i++)
-		q->queue_hw_ctx[i]->dispatched = q->queue_hw_ctx[i]->completed = 0;
+		memset(q->queue_hw_ctx[i]->stat, 0, sizeof(q->queue_hw_ctx[i]->stat));
 	fake_reset();
 	fake.defer = defer;
 	return b;
@@ -877,8 +877,8 @@ static void test_tag_exhaustion_unplugged(void **state)
 		assert_int_equal(fake.calls[i].sector, i * 16); /* submission order kept */
 		assert_memory_equal(fake.disk + i * 16 * SECTOR_SIZE, buf + i * 4096, 4096);
 	}
-	assert_int_equal(h->dispatched, 5);
-	assert_int_equal(h->completed, 5);
+	assert_int_equal(blk_mq_hctx_dispatched(h), 5);
+	assert_int_equal(blk_mq_hctx_completed(h), 5);
 	free(buf);
 }
 
