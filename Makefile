@@ -45,6 +45,7 @@ UT_kernel/test_affinity := kernel/affinity.c
 UT_kernel/test_irq_matrix := kernel/irq_matrix.c
 UT_kernel/test_acpi := kernel/acpi.c tests/unit/stub_console.c
 UT_drivers/test_pci := drivers/pci.c drivers/pci_names.c tests/unit/drivers/fake_pci.c
+UT_drivers/test_prp := drivers/nvme/prp.c
 UT_blk/test_tag := blk/tag.c
 UT_lib/test_crc := lib/crc.c
 UT_blk/test_gpt := blk/gpt.c lib/crc.c tests/unit/stub_console.c

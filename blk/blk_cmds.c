@@ -318,21 +318,26 @@ out:
 		dma_free(rbuf, t->bytes);
 }
 
-/* Every hctx must have seen exactly the I/O of the CPUs the map sends to it. */
+/* Every hctx must have seen exactly the I/O the maps send to it: each CPU's
+ * writes on its DEFAULT hctx, its reads on its READ hctx (the same one when
+ * there is no READ map). */
 static bool iotest_check_hctxs(const struct iotest *t, const uint64_t *before)
 {
 	const struct request_queue *q = t->b->q;
 	bool ok = true;
 	for (unsigned i = 0; i < q->nr_hw_queues; i++) {
 		const struct blk_mq_hw_ctx *h = q->queue_hw_ctx[i];
-		uint64_t ios = 0, got = blk_mq_hctx_dispatched(h) - before[i];
-		for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
-			if (q->ctxs[cpu].hctxs[HCTX_TYPE_DEFAULT] == h)
-				ios += t->per_cpu * 2;
-		/* each read is a request; the plugged writes merge into fewer */
-		bool match = got >= ios / 2 && got <= ios;
-		printf("  hctx %u: %llu requests for the %llu I/Os of its CPUs%s\n", i, (unsigned long long)got,
-		       (unsigned long long)ios, match ? "" : "  MISMATCH");
+		uint64_t reads = 0, writes = 0, got = blk_mq_hctx_dispatched(h) - before[i];
+		for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
+			writes += q->ctxs[cpu].hctxs[HCTX_TYPE_DEFAULT] == h ? t->per_cpu : 0;
+			reads += q->ctxs[cpu].hctxs[blk_mq_hctx_type(q->tag_set, REQ_OP_READ, 0)] == h ? t->per_cpu : 0;
+		}
+		/* each read is a request; the plugged writes merge, BLK_RQ_MAX_SLICES at most per request */
+		uint64_t low = reads + (writes + BLK_RQ_MAX_SLICES - 1) / BLK_RQ_MAX_SLICES, high = reads + writes;
+		bool match = got >= low && got <= high;
+		printf("  hctx %u: %llu requests for the %llu reads and %llu writes of its CPUs%s\n", i,
+		       (unsigned long long)got, (unsigned long long)reads, (unsigned long long)writes,
+		       match ? "" : "  MISMATCH");
 		ok &= match;
 	}
 	return ok;

@@ -68,8 +68,8 @@ static _Noreturn void kmain_late(void *arg)
 	cmdline_init(boot->cmdline);
 	console_enable_irqs(cpus[0].apic_id);
 	sti();
-	pci_probe_drivers();
 	blk_init();
+	pci_probe_drivers();
 	nullb_init();
 	kprintf("memory: %llu MiB total, %llu MiB free\n", (unsigned long long)(mm_total_bytes() >> 20),
 		(unsigned long long)(mm_free_bytes() >> 20));

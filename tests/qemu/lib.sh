@@ -13,10 +13,13 @@ rm -f "$LOG"
 
 fail() { echo "$NAME: $*"; exit 1; }
 
-# boot [run-qemu options...]: runs QEMU in batch mode; sets CODE.
+# boot [run-qemu options...]: runs QEMU in batch mode; sets CODE. The test's
+# own NVMe image is attached unless the options name an --nvme of their own.
 boot() {
+	local disk=(--nvme "$WORK/nvme.img")
+	case " $* " in *" --nvme "*) disk=() ;; esac
 	CODE=0
-	"$ROOT/tools/run-qemu" --batch --timeout "$TIMEOUT" --log "$LOG" --nvme "$WORK/nvme.img" "$@" > /dev/null 2>"$WORK/run-qemu.err" || CODE=$?
+	"$ROOT/tools/run-qemu" --batch --timeout "$TIMEOUT" --log "$LOG" "${disk[@]}" "$@" > /dev/null 2>"$WORK/run-qemu.err" || CODE=$?
 	return 0
 }
 

@@ -1,0 +1,661 @@
+/*
+ * NVMe over PCIe (NVMe base spec 2.0 §3.5 controller initialisation, §4
+ * queues): bring-up, Identify, one interrupt-driven I/O queue pair per
+ * default queue with its own MSI-X vector (spread over the CPUs like Linux's
+ * nvme-pci), optional read and poll queues, and the blk-mq ops that turn a
+ * request into one SQ entry. Admin commands are synchronous and polled.
+ *
+ * Command line: nvme.poll_queues, nvme.write_queues (when set, reads get
+ * queues of their own through the READ map), nvme.io_queue_depth,
+ * nvme.io_timeout_ms, nvme.admin_timeout_ms.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/io.h"
+#include "blk/blk_env.h"
+#include "drivers/nvme/nvme.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/irq.h"
+#include "kernel/mm.h"
+#include "kernel/percpu.h"
+#include "kernel/time.h"
+#include "kernel/vm.h"
+
+#define PAGE_BYTES 4096u
+#define READY_POLL_US 100
+#define DEFAULT_IO_DEPTH 256
+#define MSEC 1000000ull
+
+static struct nvme_ctrl *ctrls[NVME_MAX_CTRLS];
+static unsigned nr_ctrls;
+
+/* ---- registers ---- */
+
+static uint64_t read_cap(volatile struct nvme_regs *r)
+{
+	/* two 32-bit reads: not every platform splits a 64-bit MMIO read correctly */
+	volatile uint32_t *p = (volatile uint32_t *)&r->cap;
+	return mmio_read32(&p[0]) | (uint64_t)mmio_read32(&p[1]) << 32;
+}
+
+static void write64(volatile uint64_t *reg, uint64_t v)
+{
+	volatile uint32_t *p = (volatile uint32_t *)reg;
+	mmio_write32(&p[0], (uint32_t)v);
+	mmio_write32(&p[1], (uint32_t)(v >> 32));
+}
+
+static volatile uint32_t *doorbell(struct nvme_ctrl *c, unsigned qid, bool cq)
+{
+	return (volatile uint32_t *)(c->bar + NVME_REG_DBS + (2 * qid + (cq ? 1 : 0)) * c->db_stride);
+}
+
+/* Waits for CSTS.RDY == want, bounded by CAP.TO; watches CFS and all-ones. */
+static int wait_ready(struct nvme_ctrl *c, bool want)
+{
+	uint64_t limit_ms = (uint64_t)(NVME_CAP_TO(c->cap) ? NVME_CAP_TO(c->cap) : 1) * NVME_TO_UNIT_MS;
+	uint64_t end = uptime_ns() + limit_ms * MSEC;
+	for (;;) {
+		uint32_t csts = mmio_read32(&c->regs->csts);
+		if (csts == 0xffffffffu) {
+			kprintf("%s: registers read all ones: the device is gone\n", c->name);
+			return -ENODEV;
+		}
+		if (csts & NVME_CSTS_CFS) {
+			kprintf("%s: controller fatal status (CSTS %#x)\n", c->name, csts);
+			return -EIO;
+		}
+		if (!!(csts & NVME_CSTS_RDY) == want)
+			return 0;
+		if (uptime_ns() > end) {
+			kprintf("%s: CSTS.RDY did not become %d within CAP.TO (%llu ms)\n", c->name, want,
+				(unsigned long long)limit_ms);
+			return -ETIMEDOUT;
+		}
+		udelay(READY_POLL_US);
+	}
+}
+
+/* ---- queues ---- */
+
+static void *dma_alloc(size_t bytes, uint64_t *phys)
+{
+	uint64_t p = page_alloc((bytes + PAGE_BYTES - 1) / PAGE_BYTES, 1);
+	*phys = p;
+	return p ? phys_to_virt(p) : NULL;
+}
+
+static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, uint16_t depth)
+{
+	memset(q, 0, sizeof(*q));
+	q->ctrl = c;
+	q->qid = qid;
+	q->depth = depth;
+	q->irq = -1;
+	q->cq_phase = 1;
+	q->sq = dma_alloc((size_t)depth * sizeof(struct nvme_sqe), &q->sq_phys);
+	q->cq = dma_alloc((size_t)depth * sizeof(struct nvme_cqe), &q->cq_phys);
+	q->sq_db = doorbell(c, qid, false);
+	q->cq_db = doorbell(c, qid, true);
+	return q->sq && q->cq ? 0 : -ENOMEM;
+}
+
+static void ring_sq(struct nvme_queue *q)
+{
+	if (q->sq_tail == q->sq_tail_rung)
+		return;
+	wmb(); /* the SQ entries must be visible before the doorbell write */
+	mmio_write32(q->sq_db, q->sq_tail);
+	q->sq_tail_rung = q->sq_tail;
+	q->doorbells++;
+}
+
+static void sq_push(struct nvme_queue *q, const struct nvme_sqe *sqe)
+{
+	q->sq[q->sq_tail] = *sqe;
+	q->sq_tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
+	q->submitted++;
+}
+
+static bool cqe_pending(const struct nvme_queue *q)
+{
+	return NVME_CQE_PHASE(q->cq[q->cq_head].status) == q->cq_phase;
+}
+
+static void cq_advance(struct nvme_queue *q)
+{
+	if (++q->cq_head == q->depth) {
+		q->cq_head = 0;
+		q->cq_phase ^= 1;
+	}
+}
+
+static blk_status_t status_to_blk(uint16_t status)
+{
+	if (NVME_CQE_SCT(status) == NVME_SCT_GENERIC && NVME_CQE_SC(status) == NVME_SC_SUCCESS)
+		return BLK_STS_OK;
+	if (NVME_CQE_SCT(status) == NVME_SCT_GENERIC && NVME_CQE_SC(status) == NVME_SC_LBA_RANGE)
+		return BLK_STS_INVAL;
+	return BLK_STS_IOERR;
+}
+
+/* ---- admin commands: synchronous, polled ---- */
+
+static int admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
+{
+	struct nvme_queue *q = &c->admin;
+	static uint16_t next_cid;
+	uint64_t f = spin_lock_irqsave(&c->admin_lock);
+	uint16_t cid = sqe->cid = next_cid++;
+	sq_push(q, sqe);
+	ring_sq(q);
+	uint64_t end = uptime_ns() + c->admin_timeout_ns;
+	int err = -ETIMEDOUT;
+	while (uptime_ns() < end) {
+		if (!cqe_pending(q)) {
+			if (mmio_read32(&c->regs->csts) == 0xffffffffu) {
+				err = -ENODEV;
+				break;
+			}
+			cpu_relax();
+			continue;
+		}
+		rmb(); /* read the entry only after its phase bit said it is new */
+		struct nvme_cqe cqe = q->cq[q->cq_head];
+		cq_advance(q);
+		mmio_write32(q->cq_db, q->cq_head);
+		if (cqe.cid != cid) {
+			q->bogus++;
+			continue;
+		}
+		q->completed++;
+		if (result)
+			*result = cqe.result;
+		err = status_to_blk(cqe.status) == BLK_STS_OK ? 0 : -EIO;
+		if (err)
+			kprintf("%s: admin opcode %#x failed: status type %u code %#x\n", c->name, sqe->opcode,
+				NVME_CQE_SCT(cqe.status), NVME_CQE_SC(cqe.status));
+		break;
+	}
+	spin_unlock_irqrestore(&c->admin_lock, f);
+	if (err == -ETIMEDOUT)
+		kprintf("%s: admin opcode %#x timed out\n", c->name, sqe->opcode);
+	return err;
+}
+
+static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid, uint64_t buf_phys)
+{
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_IDENTIFY, .nsid = nsid, .prp1 = buf_phys, .cdw10 = cns };
+	return admin_sync(c, &sqe, NULL);
+}
+
+static int create_cq(struct nvme_ctrl *c, struct nvme_queue *q)
+{
+	struct nvme_sqe sqe = {
+		.opcode = NVME_ADMIN_CREATE_CQ, .prp1 = q->cq_phys,
+		.cdw10 = ((uint32_t)(q->depth - 1) << 16) | q->qid,
+		.cdw11 = NVME_QUEUE_PHYS_CONTIG | (q->irq >= 0 ? NVME_CQ_IRQ_ENABLED | NVME_CQ_IV(q->vector) : 0),
+	};
+	return admin_sync(c, &sqe, NULL);
+}
+
+static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
+{
+	struct nvme_sqe sqe = {
+		.opcode = NVME_ADMIN_CREATE_SQ, .prp1 = q->sq_phys,
+		.cdw10 = ((uint32_t)(q->depth - 1) << 16) | q->qid,
+		.cdw11 = NVME_QUEUE_PHYS_CONTIG | NVME_SQ_CQID(q->qid),
+	};
+	return admin_sync(c, &sqe, NULL);
+}
+
+/* ---- I/O completion ---- */
+
+static void complete_cqe(struct nvme_queue *q, const struct nvme_cqe *cqe)
+{
+	unsigned tag = cqe->cid & ((1u << NVME_CID_TAG_BITS) - 1), gen = cqe->cid >> NVME_CID_TAG_BITS;
+	if (cqe->sq_id != q->qid || cqe->sq_head >= q->depth || tag >= q->tags->nr_tags ||
+	    !blk_mq_tag_busy(q->tags, tag)) {
+		q->bogus++;
+		kprintf("%s: q%u: bogus completion cid %#x sq %u head %u dropped\n", q->ctrl->name, q->qid, cqe->cid,
+			cqe->sq_id, cqe->sq_head);
+		return;
+	}
+	struct request *rq = q->rqs[tag];
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	if ((cmd->gen & ((1u << (16 - NVME_CID_TAG_BITS)) - 1)) != gen) {
+		q->bogus++;
+		kprintf("%s: q%u: stale completion cid %#x (generation %u, expected %u) dropped\n", q->ctrl->name,
+			q->qid, cqe->cid, gen, cmd->gen);
+		return;
+	}
+	q->completed++;
+	blk_mq_complete_request(rq, status_to_blk(cqe->status));
+}
+
+/* Reaps every new entry, then writes the CQ head doorbell once. */
+static int process_cq(struct nvme_queue *q)
+{
+	int n = 0;
+	while (cqe_pending(q)) {
+		rmb(); /* read the entry only after its phase bit said it is new */
+		struct nvme_cqe cqe = q->cq[q->cq_head];
+		cq_advance(q);
+		complete_cqe(q, &cqe);
+		n++;
+	}
+	if (n)
+		mmio_write32(q->cq_db, q->cq_head);
+	return n;
+}
+
+static void nvme_irq(void *arg)
+{
+	struct nvme_queue *q = arg;
+	q->interrupts++;
+	process_cq(q);
+}
+
+static void nvme_admin_irq(void *arg)
+{
+	struct nvme_queue *q = arg;
+	q->interrupts++; /* admin completions are polled by admin_sync */
+}
+
+/* ---- blk-mq ops ---- */
+
+struct seg_ctx {
+	struct blk_seg_iter it;
+};
+
+static bool next_seg(void *arg, uint64_t *phys, uint32_t *len)
+{
+	struct seg_ctx *s = arg;
+	void *virt;
+	return blk_rq_seg_next(&s->it, &virt, phys, len);
+}
+
+static blk_status_t build_rw(struct nvme_ctrl *c, struct nvme_ns *ns, struct request *rq, struct nvme_sqe *sqe)
+{
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
+	uint32_t nlb = blk_rq_bytes(rq) >> ns->lba_shift;
+	sqe->cdw10 = (uint32_t)slba;
+	sqe->cdw11 = (uint32_t)(slba >> 32);
+	sqe->cdw12 = (nlb - 1) | ((rq->cmd_flags & REQ_FUA) ? NVME_RW_FUA : 0);
+	if (rq->op == REQ_OP_WRITE_ZEROES)
+		return BLK_STS_OK;
+	struct seg_ctx s;
+	blk_rq_seg_iter_init(&s.it, rq);
+	if (nvme_setup_prps(next_seg, &s, blk_rq_bytes(rq), c->page_size, &cmd->prps, &sqe->prp1, &sqe->prp2) != 0)
+		return BLK_STS_INVAL;
+	return BLK_STS_OK;
+}
+
+static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	struct nvme_ns *ns = rq->q->disk->driver_data;
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct nvme_sqe sqe = { .nsid = ns->nsid };
+	blk_status_t st = BLK_STS_OK;
+	switch (rq->op) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+	case REQ_OP_WRITE_ZEROES:
+		sqe.opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : rq->op == REQ_OP_WRITE ? NVME_CMD_WRITE
+											: NVME_CMD_WRITE_ZEROES;
+		st = build_rw(q->ctrl, ns, rq, &sqe);
+		break;
+	case REQ_OP_FLUSH:
+		sqe.opcode = NVME_CMD_FLUSH;
+		break;
+	case REQ_OP_DISCARD:
+		cmd->range = (struct nvme_dsm_range){ 0, blk_rq_bytes(rq) >> ns->lba_shift,
+						      blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT) };
+		sqe.opcode = NVME_CMD_DSM;
+		sqe.prp1 = virt_to_phys(&cmd->range);
+		sqe.cdw11 = NVME_DSMGMT_AD; /* cdw10 = 0: one range */
+		break;
+	default:
+		st = BLK_STS_NOTSUPP;
+	}
+	if (st)
+		return st;
+	cmd->gen++;
+	sqe.cid = (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag);
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	sq_push(q, &sqe);
+	if (last)
+		ring_sq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return BLK_STS_OK;
+}
+
+static void nvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	ring_sq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+}
+
+static int nvme_poll(struct blk_mq_hw_ctx *hctx)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock); /* poll queues may be shared: one reaper at a time */
+	int n = process_cq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return n;
+}
+
+static int nvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned index)
+{
+	struct nvme_ctrl *c = data;
+	struct nvme_queue *q = &c->queues[index + 1];
+	hctx->driver_data = q;
+	hctx->irq = q->irq;
+	q->tags = hctx->tags;
+	q->rqs = hctx->rqs;
+	return 0;
+}
+
+static int nvme_map_queues(struct blk_mq_tag_set *set)
+{
+	struct nvme_ctrl *c = set->driver_data;
+	struct blk_mq_cpus cpus;
+	unsigned nvec = 1 + c->nr_default + c->nr_read;
+	blk_cpus(&cpus);
+	set->map[HCTX_TYPE_DEFAULT] = (struct blk_mq_queue_map){ .nr_queues = c->nr_default, .queue_offset = 0 };
+	blk_mq_map_hw_queues(&set->map[HCTX_TYPE_DEFAULT], c->masks, nvec, 1, &cpus);
+	set->map[HCTX_TYPE_READ] = (struct blk_mq_queue_map){ .nr_queues = c->nr_read, .queue_offset = c->nr_default };
+	if (c->nr_read)
+		blk_mq_map_hw_queues(&set->map[HCTX_TYPE_READ], c->masks, nvec, 1 + c->nr_default, &cpus);
+	set->map[HCTX_TYPE_POLL] =
+		(struct blk_mq_queue_map){ .nr_queues = c->nr_poll, .queue_offset = c->nr_default + c->nr_read };
+	if (c->nr_poll)
+		blk_mq_map_queues(&set->map[HCTX_TYPE_POLL], &cpus);
+	return 0;
+}
+
+static enum blk_eh_timer_return nvme_timeout(struct request *rq)
+{
+	struct nvme_queue *q = rq->mq_hctx->driver_data;
+	uint32_t csts = mmio_read32(&q->ctrl->regs->csts);
+	kprintf("%s: q%u: tag %d timed out (CSTS %#x)\n", q->ctrl->name, q->qid, rq->tag, csts);
+	/* A missed interrupt: the completion may already be in the CQ. */
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	process_cq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	if (__atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE)
+		return BLK_EH_DONE;
+	blk_mq_complete_request(rq, BLK_STS_TIMEOUT);
+	return BLK_EH_DONE;
+}
+
+static const struct blk_mq_ops nvme_mq_ops = {
+	.queue_rq = nvme_queue_rq,
+	.commit_rqs = nvme_commit_rqs,
+	.map_queues = nvme_map_queues,
+	.poll = nvme_poll,
+	.timeout = nvme_timeout,
+	.init_hctx = nvme_init_hctx,
+};
+
+/* ---- bring-up (§3.5.1) ---- */
+
+static long option(const char *key, long def, long lo, long hi)
+{
+	long v = cmdline_get_long(key, def);
+	if (v < lo || v > hi) {
+		kprintf("nvme: %s=%ld out of range %ld-%ld; using %ld\n", key, v, lo, hi, def);
+		return def;
+	}
+	return v;
+}
+
+static int enable_ctrl(struct nvme_ctrl *c)
+{
+	if (mmio_read32(&c->regs->cc) & NVME_CC_EN) {
+		mmio_write32(&c->regs->cc, 0);
+		int err = wait_ready(c, false);
+		if (err)
+			return err;
+	}
+	int err = queue_alloc(c, &c->admin, 0, NVME_ADMIN_DEPTH);
+	if (err)
+		return err;
+	mmio_write32(&c->regs->aqa, NVME_AQA(NVME_ADMIN_DEPTH, NVME_ADMIN_DEPTH));
+	write64(&c->regs->asq, c->admin.sq_phys);
+	write64(&c->regs->acq, c->admin.cq_phys);
+	mmio_write32(&c->regs->cc, NVME_CC_EN | NVME_CC_CSS_NVM | (0u << NVME_CC_MPS_SHIFT) | NVME_CC_AMS_RR |
+					   NVME_CC_IOSQES | NVME_CC_IOCQES);
+	return wait_ready(c, true);
+}
+
+/* Queue counts: Linux's meaning of poll_queues and write_queues, bounded by
+ * the CPUs, what the controller grants and the MSI-X table. */
+static int plan_queues(struct nvme_ctrl *c)
+{
+	unsigned want_poll = (unsigned)option("nvme.poll_queues", 0, 0, 16);
+	unsigned want_write = (unsigned)option("nvme.write_queues", 0, 0, 64);
+	unsigned want = nr_cpus + want_poll + (want_write ? want_write : 0);
+	if (want > NVME_MAX_QUEUES - 1)
+		want = NVME_MAX_QUEUES - 1;
+	uint32_t granted;
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_SET_FEATURES, .cdw10 = NVME_FEAT_NUM_QUEUES,
+				.cdw11 = ((want - 1) << 16) | (want - 1) };
+	if (admin_sync(c, &sqe, &granted) != 0)
+		return -EIO;
+	unsigned nsq = (granted & 0xffff) + 1, ncq = (granted >> 16) + 1;
+	unsigned n = nsq < ncq ? nsq : ncq;
+	if (n > want)
+		n = want;
+	unsigned vectors = c->pdev->msix_size ? c->pdev->msix_size - 1u : 0; /* entry 0: admin */
+	c->nr_poll = want_poll < n ? want_poll : n - 1;
+	unsigned irq_queues = n - c->nr_poll;
+	if (irq_queues > vectors)
+		irq_queues = vectors;
+	if (irq_queues == 0)
+		return -ENODEV;
+	/* write_queues set: that many default (write) queues, the rest serve reads */
+	c->nr_default = want_write && irq_queues > 1 ? (want_write < irq_queues ? want_write : irq_queues - 1) : irq_queues;
+	c->nr_read = irq_queues - c->nr_default;
+	c->nr_io = c->nr_default + c->nr_read + c->nr_poll;
+	return 0;
+}
+
+static int setup_irqs(struct nvme_ctrl *c)
+{
+	struct irq_affinity affd = { .pre_vectors = 1, .nr_sets = c->nr_read ? 2 : 1,
+				     .set_size = { c->nr_default, c->nr_read } };
+	unsigned nvec = 1 + c->nr_default + c->nr_read;
+	if (irq_spread_vectors(nvec, &affd, c->masks) != 0 || pci_msix_enable(c->pdev, nvec) != 0)
+		return -EIO;
+	for (unsigned v = 0; v < nvec; v++) {
+		char name[IRQ_NAME_LEN];
+		struct nvme_queue *q = v ? &c->queues[v] : &c->admin;
+		snprintf(name, sizeof(name), "%sq%u", c->name, v);
+		q->irq = irq_request_affinity(&c->masks[v], v ? nvme_irq : nvme_admin_irq, q, name);
+		q->vector = v;
+		if (q->irq < 0 || pci_msix_set_entry(c->pdev, v, irq_dest_apic_id(q->irq), irq_vector(q->irq)) != 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int create_io_queues(struct nvme_ctrl *c, uint16_t depth)
+{
+	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
+		struct nvme_queue *q = &c->queues[qid];
+		int irq = qid <= c->nr_default + c->nr_read ? q->irq : -1;
+		unsigned vector = q->vector;
+		if (queue_alloc(c, q, qid, depth) != 0)
+			return -ENOMEM;
+		q->irq = irq;
+		q->vector = vector;
+		if (create_cq(c, q) != 0 || create_sq(c, q) != 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Each request's PRP list page, allocated once: the I/O path never allocates. */
+static int alloc_prp_lists(struct nvme_ctrl *c)
+{
+	for (unsigned h = 0; h < c->set.nr_hw_queues; h++)
+		for (unsigned t = 0; t < c->set.queue_depth; t++) {
+			struct nvme_cmd *cmd = blk_mq_rq_to_pdu(c->set.static_rqs[h][t]);
+			uint64_t phys;
+			void *page = dma_alloc(PAGE_BYTES, &phys);
+			if (!page)
+				return -ENOMEM;
+			cmd->prps.virt[0] = page;
+			cmd->prps.phys[0] = phys;
+			cmd->prps.nr = 1;
+		}
+	return 0;
+}
+
+static int setup_tag_set(struct nvme_ctrl *c, uint16_t depth)
+{
+	c->set = (struct blk_mq_tag_set){
+		.ops = &nvme_mq_ops, .nr_hw_queues = c->nr_io, .nr_maps = HCTX_MAX_TYPES,
+		.queue_depth = depth - 1u, /* one SQ slot stays empty: full and empty must differ */
+		.cmd_size = sizeof(struct nvme_cmd), .driver_data = c,
+	};
+	int err = blk_mq_alloc_tag_set(&c->set);
+	return err ? err : alloc_prp_lists(c);
+}
+
+static void add_namespace(struct nvme_ctrl *c, uint32_t nsid, struct nvme_id_ns *id)
+{
+	struct nvme_lbaf *f = &id->lbaf[id->flbas & 0xf];
+	if (f->lbads < 9 || f->lbads > 12 || f->ms) {
+		kprintf("%s: namespace %u: %u-byte blocks with %u metadata bytes not supported; skipped\n", c->name,
+			nsid, 1u << f->lbads, f->ms);
+		return;
+	}
+	struct nvme_ns *ns = &c->ns[c->nr_ns];
+	*ns = (struct nvme_ns){ .ctrl = c, .nsid = nsid, .lba_shift = f->lbads, .nsze = id->nsze };
+	uint32_t bs = 1u << f->lbads;
+	struct queue_limits lim = {
+		.logical_block_size = bs, .physical_block_size = bs,
+		.max_sectors = c->max_transfer >> SECTOR_SHIFT, .max_segments = c->max_transfer / PAGE_BYTES,
+		.max_segment_size = c->max_transfer, .seg_boundary_mask = 0xffffffffull, .dma_alignment = 3,
+		.max_discard_sectors = 0xffffffffu >> SECTOR_SHIFT,
+	};
+	ns->q = blk_mq_init_queue(&c->set, &lim);
+	if (!ns->q)
+		return;
+	ns->q->timeout_ns = c->io_timeout_ns;
+	unsigned features = BLK_FEAT_FUA;
+	features |= c->id->vwc & NVME_VWC_PRESENT ? BLK_FEAT_WRITE_CACHE : 0;
+	features |= c->id->oncs & NVME_ONCS_DSM ? BLK_FEAT_DISCARD : 0;
+	features |= c->id->oncs & NVME_ONCS_WRITE_ZEROES ? BLK_FEAT_WRITE_ZEROES : 0;
+	features |= c->nr_poll ? BLK_FEAT_POLL : 0;
+	char name[BDEV_NAME_LEN];
+	snprintf(name, sizeof(name), "%sn%u", c->name, nsid);
+	ns->disk = blk_add_disk(ns->q, name, id->nsze << (f->lbads - SECTOR_SHIFT), features, ns);
+	if (ns->disk)
+		c->nr_ns++;
+}
+
+static int scan_namespaces(struct nvme_ctrl *c)
+{
+	uint64_t list_phys, id_phys;
+	uint32_t *list = dma_alloc(NVME_IDENTIFY_BYTES, &list_phys);
+	struct nvme_id_ns *id = dma_alloc(NVME_IDENTIFY_BYTES, &id_phys);
+	if (!list || !id)
+		return -ENOMEM;
+	int err = identify(c, NVME_ID_CNS_NS_ACTIVE, 0, list_phys);
+	for (unsigned i = 0; !err && i < NVME_IDENTIFY_BYTES / 4 && list[i] && c->nr_ns < NVME_MAX_NS; i++)
+		if (identify(c, NVME_ID_CNS_NS, list[i], id_phys) == 0 && id->nsze)
+			add_namespace(c, list[i], id);
+	page_free(list_phys, 1);
+	page_free(id_phys, 1);
+	return err;
+}
+
+static void print_ctrl(const struct nvme_ctrl *c)
+{
+	char mn[41], sn[21];
+	snprintf(mn, sizeof(mn), "%.40s", c->id->mn);
+	snprintf(sn, sizeof(sn), "%.20s", c->id->sn);
+	for (int i = (int)strlen(mn) - 1; i >= 0 && mn[i] == ' '; i--)
+		mn[i] = 0;
+	for (int i = (int)strlen(sn) - 1; i >= 0 && sn[i] == ' '; i--)
+		sn[i] = 0;
+	kprintf("%s: %s, serial %s, NVMe %u.%u, %u namespace%s, max transfer %u KiB\n", c->name, mn, sn,
+		c->id->ver >> 16, (c->id->ver >> 8) & 0xff, c->nr_ns, c->nr_ns == 1 ? "" : "s", c->max_transfer >> 10);
+	kprintf("%s: %u/%u/%u default/read/poll queues\n", c->name, c->nr_default, c->nr_read, c->nr_poll);
+}
+
+static int nvme_setup(struct nvme_ctrl *c)
+{
+	c->cap = read_cap(c->regs);
+	if (c->cap == ~0ull)
+		return -ENODEV;
+	if (!(NVME_CAP_CSS(c->cap) & NVME_CAP_CSS_NVM) || NVME_CAP_MPSMIN(c->cap) > 0) {
+		kprintf("%s: needs the NVM command set and 4 KiB pages (CAP %#llx)\n", c->name,
+			(unsigned long long)c->cap);
+		return -ENODEV;
+	}
+	c->db_stride = 4u << NVME_CAP_DSTRD(c->cap);
+	c->page_size = PAGE_BYTES;
+	c->admin_timeout_ns = (uint64_t)option("nvme.admin_timeout_ms", 60000, 100, 3600000) * MSEC;
+	c->io_timeout_ns = (uint64_t)option("nvme.io_timeout_ms", 30000, 100, 3600000) * MSEC;
+	int err = enable_ctrl(c);
+	if (err)
+		return err;
+	uint64_t id_phys;
+	if (!(c->id = dma_alloc(NVME_IDENTIFY_BYTES, &id_phys)) || identify(c, NVME_ID_CNS_CTRL, 0, id_phys) != 0)
+		return -EIO;
+	c->max_transfer = nvme_prp_max_transfer(c->page_size, 1);
+	if (c->id->mdts && ((uint64_t)c->page_size << c->id->mdts) < c->max_transfer)
+		c->max_transfer = c->page_size << c->id->mdts; /* MDTS: 2^mdts minimum pages */
+	uint16_t depth = (uint16_t)option("nvme.io_queue_depth", DEFAULT_IO_DEPTH, 2, 1024);
+	if (depth > NVME_CAP_MQES(c->cap) + 1)
+		depth = (uint16_t)(NVME_CAP_MQES(c->cap) + 1);
+	if ((err = plan_queues(c)) || (err = setup_irqs(c)) || (err = create_io_queues(c, depth)) ||
+	    (err = setup_tag_set(c, depth)))
+		return err;
+	err = scan_namespaces(c);
+	print_ctrl(c);
+	return err;
+}
+
+static int nvme_probe(struct pci_dev *pdev)
+{
+	if (nr_ctrls == NVME_MAX_CTRLS)
+		return -1;
+	struct nvme_ctrl *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	snprintf(c->name, sizeof(c->name), "nvme%u", nr_ctrls);
+	c->pdev = pdev;
+	pci_enable_device(pdev);
+	c->bar = pci_map_bar(pdev, 0);
+	c->regs = (volatile struct nvme_regs *)c->bar;
+	int err = c->bar ? nvme_setup(c) : -ENODEV;
+	if (err) {
+		kprintf("%s (" PCI_SLOT_FMT "): not started (error %d); the machine keeps going without it\n", c->name,
+			pdev->seg, pdev->bus, pdev->dev, pdev->fn, err);
+		if (c->bar)
+			mmio_write32(&c->regs->cc, 0);
+		return 0; /* claimed, so no other driver pokes it */
+	}
+	pdev->driver_data = c;
+	ctrls[nr_ctrls++] = c;
+	return 0;
+}
+
+static const struct pci_match nvme_ids[] = {
+	PCI_MATCH_CLASS(0x01, 0x08, 0x02), /* mass storage, non-volatile memory, NVMe */
+};
+PCI_DRIVER(nvme, "nvme", nvme_ids, nvme_probe);

@@ -1,0 +1,70 @@
+#!/bin/bash
+# The NVMe driver against QEMU's controller, with QEMU tracing every protocol
+# error (pci_nvme_err_*, pci_nvme_ub_*): a correct driver triggers none.
+# Queue layouts (one per CPU; poll and write queues; fewer queues than
+# CPUs), interrupts on the owning CPUs, two namespaces with 512- and
+# 4096-byte blocks, a small MDTS splitting large I/O, a controller behind a
+# PCIe root port beside one on the root bus, and data surviving a reboot.
+. "$(dirname "$0")/lib.sh"
+TRACE=(-trace 'pci_nvme_err_*' -trace 'pci_nvme_ub_*')
+trace_clean() { ! grep -q 'pci_nvme_err_\|pci_nvme_ub_' "$WORK/run-qemu.err" || fail "QEMU traced: $(grep -m1 'pci_nvme_err_\|pci_nvme_ub_' "$WORK/run-qemu.err")"; }
+ok_boot() { expect_code 0; expect_no_log 'PANIC|MISMATCH|not started'; trace_clean; }
+
+# One queue pair and vector per CPU; each CPU's I/O interrupts its own CPU.
+boot --smp 4 --cmdline 'autorun="lsblk; queues nvme0n1; iotest nvme0n1 --verify; irq; poweroff $?"' -- "${TRACE[@]}"
+ok_boot
+expect_log '^nvme0: QEMU NVMe Ctrl, serial nvme0, NVMe 1\.4, 1 namespace, max transfer 512 KiB$'
+expect_log '^nvme0: 4/0/0 default/read/poll queues$'
+expect_log '^nvme0n1 +1G +512 +512 disk 4/0/0 +write-cache,fua,discard,write-zeroes$'
+expect_log '^iotest: nvme0n1: 64 of 64 I/O pairs ok .*data verified\)$'
+for i in 0 1 2 3; do
+	expect_log "^hctx $i +default cpus $i +ctxs 1 +depth 255 .* on CPU $i\)"
+	# nvme0q(i+1) is managed on CPU i and took its interrupts there (column i, counted > 0)
+	cols=$(printf ' +-' ; for ((k = 0; k < 4; k++)); do [ $k = $i ] && printf ' +[1-9][0-9]*' || printf ' +-'; done)
+	expect_log "^[0-9]+ +0x[0-9a-f]+${cols# +-} +nvme0q$((i + 1)) +$i managed$"
+done
+
+# Linux's poll_queues and write_queues: 8 queues = 2 default (writes) + 4 read + 2 poll.
+boot --smp 4 --cmdline 'nvme.poll_queues=2 nvme.write_queues=2 autorun="queues nvme0n1; iotest nvme0n1 --verify; poweroff $?"' -- "${TRACE[@]}"
+ok_boot
+expect_log '^nvme0: 2/4/2 default/read/poll queues$'
+expect_log '^map read +\(4 queues from 2\): cpu0->hctx2 cpu1->hctx3 cpu2->hctx4 cpu3->hctx5$'
+expect_log '^map poll +\(2 queues from 6\)'
+expect_log '^hctx 6 +poll .* polled '
+expect_log '^iotest: nvme0n1: 64 of 64 I/O pairs ok .*data verified\)$'
+
+# Fewer queues than CPUs (max_ioqpairs=2 on 4 CPUs), and MDTS 2 (16 KiB).
+boot --smp 4 --nvme "$WORK/nvme.img,max_ioqpairs=2,mdts=2" \
+	--cmdline 'autorun="queues nvme0n1; iotest nvme0n1 --verify; read nvme0n1 0 128; blkstat nvme0n1; poweroff $?"' -- "${TRACE[@]}"
+ok_boot
+expect_log '^nvme0: .* max transfer 16 KiB$'
+expect_log '^nvme0: 2/0/0 default/read/poll queues$'
+expect_log '^map default \(2 queues from 0\): cpu0->hctx0 cpu1->hctx0 cpu2->hctx1 cpu3->hctx1$'
+expect_log '^iotest: nvme0n1: 64 of 64 I/O pairs ok .*data verified\)$'
+expect_log '^00010000$' # the 64 KiB read arrived whole (as 4 requests of 16 KiB)
+
+# An NVM subsystem with two namespaces (512 and 4096-byte blocks) on a
+# second controller behind a PCIe root port.
+for f in ns1 ns2; do [ -f "$WORK/$f.img" ] || truncate -s 64M "$WORK/$f.img"; done
+boot --smp 2 --cmdline 'autorun="lsblk; iotest nvme0n1 --verify; iotest nvme1n1 --verify; iotest nvme1n2 --verify; poweroff $?"' -- "${TRACE[@]}" \
+	-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1 \
+	-device nvme-subsys,id=subsys0 -device nvme,bus=rp1,serial=sub0,subsys=subsys0 \
+	-drive if=none,id=ns1,format=raw,file="$WORK/ns1.img" -device nvme-ns,drive=ns1,nsid=1 \
+	-drive if=none,id=ns2,format=raw,file="$WORK/ns2.img" \
+	-device nvme-ns,drive=ns2,nsid=2,logical_block_size=4096,physical_block_size=4096
+ok_boot
+expect_log '^nvme1: .* 2 namespaces'
+expect_log '^nvme1n1 +64M +512 +512 disk'
+expect_log '^nvme1n2 +64M +4096 +4096 disk'
+for d in nvme0n1 nvme1n1 nvme1n2; do
+	expect_log "^iotest: $d: 32 of 32 I/O pairs ok .*data verified\)$"
+done
+
+# Written in one boot, read back in the next.
+boot --smp 2 --cmdline 'autorun="write nvme0n1 1000 8 0x77; poweroff 0"' -- "${TRACE[@]}"
+ok_boot
+boot --smp 2 --cmdline 'autorun="read nvme0n1 1000 8; poweroff 0"' -- "${TRACE[@]}"
+ok_boot
+expect_log '^00000000  77 77 77 77 77 77 77 77  77 77 77 77 77 77 77 77  \|wwwwwwwwwwwwwwww\|$'
+expect_log '^00001000$'
+pass
