@@ -67,4 +67,28 @@ boot --smp 2 --cmdline 'autorun="read nvme0n1 1000 8; poweroff 0"' -- "${TRACE[@
 ok_boot
 expect_log '^00000000  77 77 77 77 77 77 77 77  77 77 77 77 77 77 77 77  \|wwwwwwwwwwwwwwww\|$'
 expect_log '^00001000$'
+# The verify pattern, written from every CPU, checked in the kernel and, word
+# by word, in the image file on the host: splitmix64(SEED + g) at word g.
+boot --smp 4 --cmdline 'autorun="verify write nvme0n1 2048 4096 7; verify read nvme0n1 2048 4096 7; verify read nvme0n1 2048 4096 8; poweroff 0"' -- "${TRACE[@]}"
+expect_code 0
+trace_clean
+expect_log '^verify: wrote 4096 blocks of nvme0n1 \(2048 KiB\) from 4 CPUs'
+expect_log '^verify: read 4096 blocks of nvme0n1 \(2048 KiB\) from 4 CPUs .* 0 mismatching$'
+expect_log '^verify: read 4096 blocks .* 4096 mismatching, first at LBA 2048$'
+python3 - "$WORK/nvme.img" <<'PY' || fail "the image does not hold the verify pattern"
+import struct, sys
+M = (1 << 64) - 1
+def splitmix64(x):
+    x = (x + 0x9E3779B97F4A7C15) & M
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M
+    return x ^ (x >> 31)
+with open(sys.argv[1], "rb") as f:
+    f.seek(2048 * 512)
+    data = f.read(4096 * 512)
+words = struct.unpack("<%dQ" % (len(data) // 8), data)
+g0 = 2048 * 512 // 8
+bad = [i for i, w in enumerate(words) if w != splitmix64(7 + g0 + i)]
+sys.exit(1 if bad or len(words) != 4096 * 64 else 0)
+PY
 pass
