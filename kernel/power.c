@@ -28,8 +28,29 @@ void power_exit_qemu(int code)
 		outl(QEMU_DEBUG_EXIT_PORT, (uint32_t)(code + 1));
 }
 
+#define MAX_SHUTDOWN_FNS 4
+static void (*shutdown_fns[MAX_SHUTDOWN_FNS])(void);
+
+void power_on_shutdown(void (*fn)(void))
+{
+	for (unsigned i = 0; i < MAX_SHUTDOWN_FNS; i++)
+		if (!shutdown_fns[i]) {
+			shutdown_fns[i] = fn;
+			return;
+		}
+}
+
+/* Devices first (an NVMe controller wants CC.SHN before power goes). */
+static void run_shutdown_fns(void)
+{
+	for (unsigned i = 0; i < MAX_SHUTDOWN_FNS; i++)
+		if (shutdown_fns[i])
+			shutdown_fns[i]();
+}
+
 _Noreturn void power_off(int code)
 {
+	run_shutdown_fns();
 	kprintf("poweroff: code %d\n", code);
 	power_exit_qemu(code);
 	if (acpi.has_s5 && acpi.pm1a_cnt_port) {
@@ -58,6 +79,7 @@ static void acpi_reset(void)
 
 _Noreturn void power_reboot(void)
 {
+	run_shutdown_fns();
 	kprintf("reboot\n");
 	cli();
 	if (acpi.has_reset_reg) {

@@ -10,6 +10,8 @@
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 
+/* fn runs before poweroff and reboot (not on panic): orderly device shutdown. */
+void power_on_shutdown(void (*fn)(void));
 _Noreturn void power_off(int code);
 _Noreturn void power_reboot(void);
 /* Only the isa-debug-exit write (panic path); returns if nothing happened. */

@@ -23,6 +23,8 @@
 #include "kernel/irq.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
+#include "kernel/power.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
 
@@ -90,6 +92,15 @@ static void *dma_alloc(size_t bytes, uint64_t *phys)
 	return p ? phys_to_virt(p) : NULL;
 }
 
+/* Empty rings, as after creation: the controller's view restarts at 0. */
+static void queue_reset_state(struct nvme_queue *q)
+{
+	memset(q->sq, 0, (size_t)q->depth * sizeof(struct nvme_sqe));
+	memset((void *)q->cq, 0, (size_t)q->depth * sizeof(struct nvme_cqe));
+	q->sq_tail = q->sq_tail_rung = q->cq_head = 0;
+	q->cq_phase = 1;
+}
+
 static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, uint16_t depth)
 {
 	memset(q, 0, sizeof(*q));
@@ -146,7 +157,7 @@ static blk_status_t status_to_blk(uint16_t status)
 
 /* ---- admin commands: synchronous, polled ---- */
 
-static int admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
+int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 {
 	struct nvme_queue *q = &c->admin;
 	static uint16_t next_cid;
@@ -191,7 +202,7 @@ static int admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *resul
 static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid, uint64_t buf_phys)
 {
 	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_IDENTIFY, .nsid = nsid, .prp1 = buf_phys, .cdw10 = cns };
-	return admin_sync(c, &sqe, NULL);
+	return nvme_admin_sync(c, &sqe, NULL);
 }
 
 static int create_cq(struct nvme_ctrl *c, struct nvme_queue *q)
@@ -201,7 +212,7 @@ static int create_cq(struct nvme_ctrl *c, struct nvme_queue *q)
 		.cdw10 = ((uint32_t)(q->depth - 1) << 16) | q->qid,
 		.cdw11 = NVME_QUEUE_PHYS_CONTIG | (q->irq >= 0 ? NVME_CQ_IRQ_ENABLED | NVME_CQ_IV(q->vector) : 0),
 	};
-	return admin_sync(c, &sqe, NULL);
+	return nvme_admin_sync(c, &sqe, NULL);
 }
 
 static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
@@ -211,7 +222,7 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
 		.cdw10 = ((uint32_t)(q->depth - 1) << 16) | q->qid,
 		.cdw11 = NVME_QUEUE_PHYS_CONTIG | NVME_SQ_CQID(q->qid),
 	};
-	return admin_sync(c, &sqe, NULL);
+	return nvme_admin_sync(c, &sqe, NULL);
 }
 
 /* ---- I/O completion ---- */
@@ -235,6 +246,7 @@ static void complete_cqe(struct nvme_queue *q, const struct nvme_cqe *cqe)
 		return;
 	}
 	q->completed++;
+	cmd->retries = 0;
 	blk_mq_complete_request(rq, status_to_blk(cqe->status));
 }
 
@@ -242,6 +254,7 @@ static void complete_cqe(struct nvme_queue *q, const struct nvme_cqe *cqe)
 static int process_cq(struct nvme_queue *q)
 {
 	int n = 0;
+	uint64_t f = spin_lock_irqsave(&q->cq_lock);
 	while (cqe_pending(q)) {
 		rmb(); /* read the entry only after its phase bit said it is new */
 		struct nvme_cqe cqe = q->cq[q->cq_head];
@@ -251,6 +264,7 @@ static int process_cq(struct nvme_queue *q)
 	}
 	if (n)
 		mmio_write32(q->cq_db, q->cq_head);
+	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
 }
 
@@ -327,7 +341,10 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 	}
 	if (st)
 		return st;
+	if (q->ctrl->dead)
+		return BLK_STS_IOERR;
 	cmd->gen++;
+	cmd->aborted = false;
 	sqe.cid = (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag);
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	sq_push(q, &sqe);
@@ -347,11 +364,7 @@ static void nvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 static int nvme_poll(struct blk_mq_hw_ctx *hctx)
 {
-	struct nvme_queue *q = hctx->driver_data;
-	uint64_t f = spin_lock_irqsave(&q->sq_lock); /* poll queues may be shared: one reaper at a time */
-	int n = process_cq(q);
-	spin_unlock_irqrestore(&q->sq_lock, f);
-	return n;
+	return process_cq(hctx->driver_data);
 }
 
 static int nvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned index)
@@ -383,19 +396,42 @@ static int nvme_map_queues(struct blk_mq_tag_set *set)
 	return 0;
 }
 
+static void schedule_reset(struct nvme_ctrl *c);
+static void schedule_abort(struct nvme_ctrl *c, uint16_t sqid, uint16_t cid);
+
+/* On the tick, in interrupt context: the cheap checks here; Abort and reset
+ * (which wait on the controller) run later from the boot CPU's idle loop.
+ * A dead or fatal controller → reset; a completion already in the CQ (a lost
+ * interrupt) → reaped and counted; else Abort; timing out again → reset. */
 static enum blk_eh_timer_return nvme_timeout(struct request *rq)
 {
 	struct nvme_queue *q = rq->mq_hctx->driver_data;
-	uint32_t csts = mmio_read32(&q->ctrl->regs->csts);
-	kprintf("%s: q%u: tag %d timed out (CSTS %#x)\n", q->ctrl->name, q->qid, rq->tag, csts);
-	/* A missed interrupt: the completion may already be in the CQ. */
-	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	process_cq(q);
-	spin_unlock_irqrestore(&q->sq_lock, f);
-	if (__atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE)
+	struct nvme_ctrl *c = q->ctrl;
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	uint32_t csts = mmio_read32(&c->regs->csts);
+	q->timeouts++;
+	if (c->dead) {
+		blk_mq_complete_request(rq, BLK_STS_IOERR);
 		return BLK_EH_DONE;
-	blk_mq_complete_request(rq, BLK_STS_TIMEOUT);
-	return BLK_EH_DONE;
+	}
+	if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
+		kprintf("%s: q%u: tag %d timed out, CSTS %#x: resetting\n", c->name, q->qid, rq->tag, csts);
+		schedule_reset(c);
+		return BLK_EH_RESET_TIMER;
+	}
+	if (process_cq(q) && __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE) {
+		kprintf("%s: q%u: tag %d completed without an interrupt\n", c->name, q->qid, rq->tag);
+		return BLK_EH_DONE;
+	}
+	if (!cmd->aborted) {
+		kprintf("%s: q%u: tag %d timed out: aborting it\n", c->name, q->qid, rq->tag);
+		cmd->aborted = true;
+		schedule_abort(c, (uint16_t)q->qid, (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag));
+	} else {
+		kprintf("%s: q%u: tag %d timed out again after Abort: resetting\n", c->name, q->qid, rq->tag);
+		schedule_reset(c);
+	}
+	return BLK_EH_RESET_TIMER;
 }
 
 static const struct blk_mq_ops nvme_mq_ops = {
@@ -427,15 +463,28 @@ static int enable_ctrl(struct nvme_ctrl *c)
 		if (err)
 			return err;
 	}
-	int err = queue_alloc(c, &c->admin, 0, NVME_ADMIN_DEPTH);
+	int err = c->admin.sq ? 0 : queue_alloc(c, &c->admin, 0, NVME_ADMIN_DEPTH);
 	if (err)
 		return err;
+	queue_reset_state(&c->admin);
 	mmio_write32(&c->regs->aqa, NVME_AQA(NVME_ADMIN_DEPTH, NVME_ADMIN_DEPTH));
 	write64(&c->regs->asq, c->admin.sq_phys);
 	write64(&c->regs->acq, c->admin.cq_phys);
 	mmio_write32(&c->regs->cc, NVME_CC_EN | NVME_CC_CSS_NVM | (0u << NVME_CC_MPS_SHIFT) | NVME_CC_AMS_RR |
 					   NVME_CC_IOSQES | NVME_CC_IOCQES);
 	return wait_ready(c, true);
+}
+
+static int set_num_queues(struct nvme_ctrl *c, unsigned want, unsigned *granted)
+{
+	uint32_t r;
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_SET_FEATURES, .cdw10 = NVME_FEAT_NUM_QUEUES,
+				.cdw11 = ((want - 1) << 16) | (want - 1) };
+	if (nvme_admin_sync(c, &sqe, &r) != 0)
+		return -EIO;
+	unsigned nsq = (r & 0xffff) + 1, ncq = (r >> 16) + 1;
+	*granted = nsq < ncq ? nsq : ncq;
+	return 0;
 }
 
 /* Queue counts: Linux's meaning of poll_queues and write_queues, bounded by
@@ -447,13 +496,9 @@ static int plan_queues(struct nvme_ctrl *c)
 	unsigned want = nr_cpus + want_poll + (want_write ? want_write : 0);
 	if (want > NVME_MAX_QUEUES - 1)
 		want = NVME_MAX_QUEUES - 1;
-	uint32_t granted;
-	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_SET_FEATURES, .cdw10 = NVME_FEAT_NUM_QUEUES,
-				.cdw11 = ((want - 1) << 16) | (want - 1) };
-	if (admin_sync(c, &sqe, &granted) != 0)
+	unsigned n;
+	if (set_num_queues(c, want, &n) != 0)
 		return -EIO;
-	unsigned nsq = (granted & 0xffff) + 1, ncq = (granted >> 16) + 1;
-	unsigned n = nsq < ncq ? nsq : ncq;
 	if (n > want)
 		n = want;
 	unsigned vectors = c->pdev->msix_size ? c->pdev->msix_size - 1u : 0; /* entry 0: admin */
@@ -630,6 +675,9 @@ static int nvme_setup(struct nvme_ctrl *c)
 	return err;
 }
 
+static void nvme_shutdown_all(void);
+static void nvme_tick(void);
+
 static int nvme_probe(struct pci_dev *pdev)
 {
 	if (nr_ctrls == NVME_MAX_CTRLS)
@@ -652,6 +700,10 @@ static int nvme_probe(struct pci_dev *pdev)
 	}
 	pdev->driver_data = c;
 	ctrls[nr_ctrls++] = c;
+	if (nr_ctrls == 1) {
+		power_on_shutdown(nvme_shutdown_all);
+		smp_tick_register(nvme_tick);
+	}
 	return 0;
 }
 
@@ -659,3 +711,181 @@ static const struct pci_match nvme_ids[] = {
 	PCI_MATCH_CLASS(0x01, 0x08, 0x02), /* mass storage, non-volatile memory, NVMe */
 };
 PCI_DRIVER(nvme, "nvme", nvme_ids, nvme_probe);
+
+/* ---- lookup ---- */
+
+unsigned nvme_nr_ctrls(void) { return nr_ctrls; }
+struct nvme_ctrl *nvme_ctrl_at(unsigned i) { return i < nr_ctrls ? ctrls[i] : NULL; }
+
+struct nvme_ctrl *nvme_ctrl_find(const char *dev, struct nvme_ns **ns)
+{
+	*ns = NULL;
+	for (unsigned i = 0; i < nr_ctrls; i++) {
+		struct nvme_ctrl *c = ctrls[i];
+		size_t n = strlen(c->name);
+		if (strncmp(dev, c->name, n) != 0)
+			continue;
+		if (dev[n] == 0)
+			return c;
+		for (unsigned k = 0; k < c->nr_ns; k++)
+			if (strcmp(dev, c->ns[k].disk->name) == 0) {
+				*ns = &c->ns[k];
+				return c;
+			}
+	}
+	return NULL;
+}
+
+/* ---- reset (§3.7.2), Abort, shutdown ---- */
+
+static void sync_cpu(void *arg) { (void)arg; }
+
+static void quiesce_all(struct nvme_ctrl *c, bool on)
+{
+	for (unsigned i = 0; i < c->nr_ns; i++)
+		on ? blk_mq_quiesce_queue(c->ns[i].q) : blk_mq_unquiesce_queue(c->ns[i].q);
+}
+
+/* After the controller stopped: reap what it completed, then hand every
+ * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES). */
+static void drain_queue(struct nvme_queue *q)
+{
+	process_cq(q);
+	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
+		struct request *rq = q->rqs[tag];
+		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||
+		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE)
+			continue;
+		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+		if (++cmd->retries > NVME_MAX_RETRIES) {
+			cmd->retries = 0;
+			blk_mq_complete_request(rq, BLK_STS_IOERR);
+		} else {
+			blk_mq_requeue_request(rq);
+		}
+	}
+	queue_reset_state(q);
+}
+
+static int restart(struct nvme_ctrl *c)
+{
+	unsigned granted;
+	int err = enable_ctrl(c);
+	if (!err && (err = set_num_queues(c, c->nr_io, &granted)) == 0 && granted < c->nr_io)
+		err = -EIO;
+	for (unsigned qid = 1; !err && qid <= c->nr_io; qid++)
+		if (create_cq(c, &c->queues[qid]) != 0 || create_sq(c, &c->queues[qid]) != 0)
+			err = -EIO;
+	return err;
+}
+
+int nvme_reset_ctrl(struct nvme_ctrl *c)
+{
+	kprintf("%s: resetting the controller\n", c->name);
+	c->resets++;
+	quiesce_all(c, true);
+	smp_call_all(sync_cpu, NULL); /* every CPU is out of queue_rq: nothing new reaches the SQs */
+	mmio_write32(&c->regs->cc, 0);
+	int err = wait_ready(c, false);
+	smp_call_all(sync_cpu, NULL); /* and out of our interrupt handlers */
+	for (unsigned qid = 1; qid <= c->nr_io; qid++)
+		drain_queue(&c->queues[qid]);
+	if (!err)
+		err = restart(c);
+	if (err) {
+		kprintf("%s: reset failed (error %d): the controller is dead, its I/O fails\n", c->name, err);
+		c->dead = true;
+	} else {
+		kprintf("%s: reset done, %u queues restored\n", c->name, c->nr_io);
+	}
+	__atomic_store_n(&c->resetting, 0, __ATOMIC_RELEASE);
+	quiesce_all(c, false); /* the requeued requests go out again (or fail, if dead) */
+	return err;
+}
+
+static struct smp_work reset_work[NVME_MAX_CTRLS], abort_work[NVME_MAX_CTRLS];
+
+static void reset_fn(void *arg) { nvme_reset_ctrl(arg); }
+
+static unsigned ctrl_index(const struct nvme_ctrl *c)
+{
+	for (unsigned i = 0; i < nr_ctrls; i++)
+		if (ctrls[i] == c)
+			return i;
+	return 0;
+}
+
+/* From interrupt context: the reset runs in the boot CPU's idle loop. */
+static void schedule_reset(struct nvme_ctrl *c)
+{
+	if (__atomic_exchange_n(&c->resetting, 1, __ATOMIC_ACQ_REL))
+		return;
+	struct smp_work *w = &reset_work[ctrl_index(c)];
+	*w = (struct smp_work){ .fn = reset_fn, .arg = c };
+	smp_call_async(0, w);
+}
+
+static void abort_fn(void *arg)
+{
+	struct nvme_ctrl *c = arg;
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_ABORT, .cdw10 = ((uint32_t)c->abort_cid << 16) | c->abort_sqid };
+	uint32_t result = 1;
+	int err = nvme_admin_sync(c, &sqe, &result);
+	kprintf("%s: Abort of cid %#x on q%u: %s\n", c->name, c->abort_cid, c->abort_sqid,
+		err ? "failed" : (result & 1) ? "not aborted" : "aborted");
+	c->queues[c->abort_sqid].aborts++;
+	__atomic_store_n(&c->abort_pending, 0, __ATOMIC_RELEASE);
+	if (err)
+		schedule_reset(c);
+}
+
+static void schedule_abort(struct nvme_ctrl *c, uint16_t sqid, uint16_t cid)
+{
+	if (__atomic_exchange_n(&c->abort_pending, 1, __ATOMIC_ACQ_REL))
+		return; /* one at a time; the others time out again and reset */
+	c->abort_sqid = sqid;
+	c->abort_cid = cid;
+	struct smp_work *w = &abort_work[ctrl_index(c)];
+	*w = (struct smp_work){ .fn = abort_fn, .arg = c };
+	smp_call_async(0, w);
+}
+
+void nvme_reset_after(struct nvme_ctrl *c, uint64_t ms)
+{
+	__atomic_store_n(&c->reset_at_ns, uptime_ns() + ms * MSEC, __ATOMIC_RELEASE);
+}
+
+/* Every CPU's tick; the boot CPU's looks for resets that are due. */
+static void nvme_tick(void)
+{
+	if (this_cpu_id() != 0)
+		return;
+	uint64_t now = uptime_ns();
+	for (unsigned i = 0; i < nr_ctrls; i++) {
+		uint64_t at = __atomic_load_n(&ctrls[i]->reset_at_ns, __ATOMIC_ACQUIRE);
+		if (at && now >= at) {
+			ctrls[i]->reset_at_ns = 0;
+			schedule_reset(ctrls[i]);
+		}
+	}
+}
+
+/* Orderly shutdown (§3.6.2) on poweroff and reboot: CC.SHN, then SHST. */
+#define SHUTDOWN_TIMEOUT_MS 5000
+
+static void nvme_shutdown_all(void)
+{
+	for (unsigned i = 0; i < nr_ctrls; i++) {
+		struct nvme_ctrl *c = ctrls[i];
+		if (c->dead)
+			continue;
+		mmio_write32(&c->regs->cc, (mmio_read32(&c->regs->cc) & ~NVME_CC_SHN_MASK) | NVME_CC_SHN_NORMAL);
+		uint64_t end = uptime_ns() + SHUTDOWN_TIMEOUT_MS * MSEC;
+		uint32_t csts;
+		while (((csts = mmio_read32(&c->regs->csts)) & NVME_CSTS_SHST_MASK) != NVME_CSTS_SHST_CMPLT &&
+		       csts != 0xffffffffu && uptime_ns() < end)
+			udelay(READY_POLL_US);
+		kprintf("%s: %s\n", c->name,
+			(csts & NVME_CSTS_SHST_MASK) == NVME_CSTS_SHST_CMPLT ? "shut down" : "shutdown not confirmed");
+	}
+}

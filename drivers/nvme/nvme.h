@@ -40,15 +40,18 @@ struct nvme_queue {
 	int irq;                         /* -1: polled */
 	unsigned vector;                 /* MSI-X entry */
 	spinlock_t sq_lock;              /* CPUs sharing this queue; uncontended when 1:1 */
+	spinlock_t cq_lock;              /* the interrupt, a poller and the timeout scan */
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
 	struct request **rqs;
-	uint64_t submitted, completed, doorbells, interrupts, bogus;
+	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
 };
 
 /* Driver data of each request (cmd_size): its PRP list pages and a DSM range. */
 struct nvme_cmd {
 	struct nvme_dsm_range range;     /* DMA-able: the pool is page_alloc'd */
 	uint16_t gen;
+	uint8_t retries;                 /* requeued by a reset this many times */
+	bool aborted;                    /* an Abort was sent for it */
 	struct nvme_prp_lists prps;
 };
 
@@ -79,6 +82,29 @@ struct nvme_ctrl {
 	unsigned nr_ns;
 	uint32_t max_transfer;           /* bytes: MDTS and the PRP lists */
 	uint64_t admin_timeout_ns, io_timeout_ns;
+	uint64_t resets;
+	int resetting;                   /* a reset is running or scheduled */
+	bool dead;                       /* a reset failed: every I/O ends with an error */
+	int abort_pending;               /* an Abort is scheduled for (abort_sqid, abort_cid) */
+	uint16_t abort_sqid, abort_cid;
+	uint64_t reset_at_ns;            /* nvme_reset_after: when; 0 = none */
 };
+
+#define NVME_MAX_RETRIES 3
+
+/* The controllers found, in probe order. */
+unsigned nvme_nr_ctrls(void);
+struct nvme_ctrl *nvme_ctrl_at(unsigned i);
+/* "nvme0" or a namespace "nvme0n1" (then *ns is set, else NULL); NULL if none. */
+struct nvme_ctrl *nvme_ctrl_find(const char *dev, struct nvme_ns **ns);
+/* One admin command, synchronously (polled, bounded by the admin timeout):
+ * 0, -EIO with the status printed, -ETIMEDOUT or -ENODEV. sqe->cid is set here. */
+int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result);
+/* Resets the controller: quiesce, disable, re-enable, recreate the queues,
+ * requeue what was in flight. 0 or a negative errno (then the controller is dead). */
+int nvme_reset_ctrl(struct nvme_ctrl *c);
+/* Schedules a reset ms from now, run from the boot CPU's idle loop (so it can
+ * hit I/O in flight, e.g. during verify). */
+void nvme_reset_after(struct nvme_ctrl *c, uint64_t ms);
 
 #endif
