@@ -116,14 +116,38 @@ static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, 
 	return q->sq && q->cq ? 0 : -ENOMEM;
 }
 
+/* Whether the controller, which has seen up to event_idx, needs an MMIO
+ * doorbell now that the value moves from old to new (the EventIdx rule of
+ * Doorbell Buffer Config, §5.8: ring when new passes event_idx). */
+static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old);
+}
+
+/* Writes a doorbell value: to the shadow buffer when there is one, and by
+ * MMIO only when the EventIdx asks for it. */
+static void write_doorbell(struct nvme_queue *q, volatile uint32_t *mmio, volatile uint32_t *shadow,
+			   volatile uint32_t *eventidx, uint16_t value)
+{
+	if (shadow) {
+		uint16_t old = (uint16_t)*shadow;
+		*shadow = value;
+		q->shadow_writes++;
+		mb(); /* the shadow value must be visible before we read EventIdx */
+		if (!need_event((uint16_t)*eventidx, value, old))
+			return;
+	}
+	mmio_write32(mmio, value);
+	q->doorbells++;
+}
+
 static void ring_sq(struct nvme_queue *q)
 {
 	if (q->sq_tail == q->sq_tail_rung)
 		return;
 	wmb(); /* the SQ entries must be visible before the doorbell write */
-	mmio_write32(q->sq_db, q->sq_tail);
+	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, q->sq_tail);
 	q->sq_tail_rung = q->sq_tail;
-	q->doorbells++;
 }
 
 static void sq_push(struct nvme_queue *q, const struct nvme_sqe *sqe)
@@ -263,7 +287,7 @@ static int process_cq(struct nvme_queue *q)
 		n++;
 	}
 	if (n)
-		mmio_write32(q->cq_db, q->cq_head);
+		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
 	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
 }
@@ -627,6 +651,34 @@ static int scan_namespaces(struct nvme_ctrl *c)
 	return err;
 }
 
+/* Doorbell Buffer Config (§5.8) when OACS offers it: shadow doorbells and
+ * EventIdx pages, laid out like the doorbell registers (stride included). */
+static int dbbuf_config(struct nvme_ctrl *c)
+{
+	if (!c->dbbuf) {
+		c->dbbuf = dma_alloc(PAGE_BYTES, &c->dbbuf_phys);
+		c->eventidx = dma_alloc(PAGE_BYTES, &c->eventidx_phys);
+		if (!c->dbbuf || !c->eventidx)
+			return -ENOMEM;
+	}
+	memset(c->dbbuf, 0, PAGE_BYTES);
+	memset(c->eventidx, 0, PAGE_BYTES);
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_DBBUF_CONFIG, .prp1 = c->dbbuf_phys, .prp2 = c->eventidx_phys };
+	if (nvme_admin_sync(c, &sqe, NULL) != 0) {
+		kprintf("%s: Doorbell Buffer Config failed; MMIO doorbells only\n", c->name);
+		return -EIO;
+	}
+	unsigned words = c->db_stride / 4;
+	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
+		struct nvme_queue *q = &c->queues[qid];
+		q->shadow_sq = c->dbbuf + 2 * qid * words;
+		q->shadow_cq = c->dbbuf + (2 * qid + 1) * words;
+		q->eventidx_sq = c->eventidx + 2 * qid * words;
+		q->eventidx_cq = c->eventidx + (2 * qid + 1) * words;
+	}
+	return 0;
+}
+
 static void print_ctrl(const struct nvme_ctrl *c)
 {
 	char mn[41], sn[21];
@@ -638,7 +690,8 @@ static void print_ctrl(const struct nvme_ctrl *c)
 		sn[i] = 0;
 	kprintf("%s: %s, serial %s, NVMe %u.%u, %u namespace%s, max transfer %u KiB\n", c->name, mn, sn,
 		c->id->ver >> 16, (c->id->ver >> 8) & 0xff, c->nr_ns, c->nr_ns == 1 ? "" : "s", c->max_transfer >> 10);
-	kprintf("%s: %u/%u/%u default/read/poll queues\n", c->name, c->nr_default, c->nr_read, c->nr_poll);
+	kprintf("%s: %u/%u/%u default/read/poll queues%s\n", c->name, c->nr_default, c->nr_read, c->nr_poll,
+		c->queues[1].shadow_sq ? ", shadow doorbells" : "");
 }
 
 static int nvme_setup(struct nvme_ctrl *c)
@@ -670,6 +723,8 @@ static int nvme_setup(struct nvme_ctrl *c)
 	if ((err = plan_queues(c)) || (err = setup_irqs(c)) || (err = create_io_queues(c, depth)) ||
 	    (err = setup_tag_set(c, depth)))
 		return err;
+	if ((c->id->oacs & NVME_OACS_DBBUF_CONFIG) && option("nvme.shadow_doorbells", 1, 0, 1))
+		dbbuf_config(c);
 	err = scan_namespaces(c);
 	print_ctrl(c);
 	return err;
@@ -767,6 +822,8 @@ static void drain_queue(struct nvme_queue *q)
 	queue_reset_state(q);
 }
 
+static int dbbuf_config(struct nvme_ctrl *c);
+
 static int restart(struct nvme_ctrl *c)
 {
 	unsigned granted;
@@ -776,6 +833,8 @@ static int restart(struct nvme_ctrl *c)
 	for (unsigned qid = 1; !err && qid <= c->nr_io; qid++)
 		if (create_cq(c, &c->queues[qid]) != 0 || create_sq(c, &c->queues[qid]) != 0)
 			err = -EIO;
+	if (!err && c->dbbuf)
+		dbbuf_config(c);
 	return err;
 }
 

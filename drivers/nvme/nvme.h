@@ -34,6 +34,9 @@ struct nvme_queue {
 	volatile struct nvme_cqe *cq;
 	uint64_t sq_phys, cq_phys;
 	volatile uint32_t *sq_db, *cq_db;
+	/* Shadow doorbells (Doorbell Buffer Config): the tail/head go to memory;
+	 * MMIO only when the controller's EventIdx says it is not looking. */
+	volatile uint32_t *shadow_sq, *shadow_cq, *eventidx_sq, *eventidx_cq;
 	uint16_t sq_tail, sq_tail_rung;  /* tail written to the doorbell last */
 	uint16_t cq_head;
 	uint8_t cq_phase;
@@ -44,6 +47,7 @@ struct nvme_queue {
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
 	struct request **rqs;
 	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
+	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
 };
 
 /* Driver data of each request (cmd_size): its PRP list pages and a DSM range. */
@@ -88,6 +92,8 @@ struct nvme_ctrl {
 	int abort_pending;               /* an Abort is scheduled for (abort_sqid, abort_cid) */
 	uint16_t abort_sqid, abort_cid;
 	uint64_t reset_at_ns;            /* nvme_reset_after: when; 0 = none */
+	uint32_t *dbbuf, *eventidx;      /* shadow doorbell and EventIdx pages, NULL without DBBUF */
+	uint64_t dbbuf_phys, eventidx_phys;
 };
 
 #define NVME_MAX_RETRIES 3
