@@ -271,11 +271,17 @@ static void complete_cqe(struct nvme_queue *q, const struct nvme_cqe *cqe)
 	}
 	q->completed++;
 	cmd->retries = 0;
-	blk_mq_complete_request(rq, status_to_blk(cqe->status));
+	blk_status_t st = status_to_blk(cqe->status);
+	if (st)
+		kprintf("%s: q%u: %s of %u bytes at sector %llu failed: status type %u code %#x%s\n", q->ctrl->name,
+			q->qid, blk_op_name(rq->op), blk_rq_bytes(rq), (unsigned long long)blk_rq_pos(rq),
+			NVME_CQE_SCT(cqe->status), NVME_CQE_SC(cqe->status), NVME_CQE_DNR(cqe->status) ? " (do not retry)" : "");
+	blk_mq_complete_request(rq, st);
 }
 
-/* Reaps every new entry, then writes the CQ head doorbell once. */
-static int process_cq(struct nvme_queue *q)
+/* Reaps every new entry, then writes the CQ head doorbell once (unless the
+ * controller is disabled: its queues are gone, so there is nothing to tell). */
+static int reap_cq(struct nvme_queue *q, bool ring)
 {
 	int n = 0;
 	uint64_t f = spin_lock_irqsave(&q->cq_lock);
@@ -286,11 +292,13 @@ static int process_cq(struct nvme_queue *q)
 		complete_cqe(q, &cqe);
 		n++;
 	}
-	if (n)
+	if (n && ring && !__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
 		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
 	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
 }
+
+static int process_cq(struct nvme_queue *q) { return reap_cq(q, true); }
 
 static void nvme_irq(void *arg)
 {
@@ -805,7 +813,7 @@ static void quiesce_all(struct nvme_ctrl *c, bool on)
  * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES). */
 static void drain_queue(struct nvme_queue *q)
 {
-	process_cq(q);
+	reap_cq(q, false);
 	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
 		struct request *rq = q->rqs[tag];
 		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||
@@ -843,20 +851,26 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	kprintf("%s: resetting the controller\n", c->name);
 	c->resets++;
 	quiesce_all(c, true);
-	smp_call_all(sync_cpu, NULL); /* every CPU is out of queue_rq: nothing new reaches the SQs */
+	__atomic_store_n(&c->stopping, true, __ATOMIC_RELEASE);
+	/* every CPU is out of queue_rq (nothing new reaches the SQs) and out of
+	 * our interrupt handlers (none rings a CQ doorbell of a queue about to go) */
+	smp_call_all(sync_cpu, NULL);
 	mmio_write32(&c->regs->cc, 0);
 	int err = wait_ready(c, false);
 	smp_call_all(sync_cpu, NULL); /* and out of our interrupt handlers */
 	for (unsigned qid = 1; qid <= c->nr_io; qid++)
 		drain_queue(&c->queues[qid]);
-	if (!err)
+	if (!err) {
+		__atomic_store_n(&c->stopping, false, __ATOMIC_RELEASE); /* the admin CQ rings again */
 		err = restart(c);
+	}
 	if (err) {
 		kprintf("%s: reset failed (error %d): the controller is dead, its I/O fails\n", c->name, err);
 		c->dead = true;
 	} else {
 		kprintf("%s: reset done, %u queues restored\n", c->name, c->nr_io);
 	}
+	__atomic_store_n(&c->stopping, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->resetting, 0, __ATOMIC_RELEASE);
 	quiesce_all(c, false); /* the requeued requests go out again (or fail, if dead) */
 	return err;

@@ -109,4 +109,17 @@ mmio_db=$(grep -aoE '^nvme0: I/O queues: .* ([0-9.]+) doorbells/IO' "$LOG" | gre
 echo "doorbells per I/O: $shadow_db with shadow doorbells, $mmio_db without" > "$WORK/doorbells.txt"
 python3 -c "import sys; sys.exit(0 if float('$shadow_db') < float('$mmio_db') else 1)" ||
 	fail "shadow doorbells did not save MMIO writes ($shadow_db vs $mmio_db per I/O)"
+# A media error injected below the controller (QEMU's blkdebug, EIO on reads
+# at sector 4096) reaches the reader as an error, never as data.
+[ -f "$WORK/bd.img" ] || truncate -s 64M "$WORK/bd.img"
+printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "4096"\nonce = "off"\n' > "$WORK/blkdebug.cfg"
+boot --smp 2 --nvme none --cmdline 'autorun="read nvme0n1 4096 8; echo st=$?; verify read nvme0n1 4000 200 1; echo st=$?; blkstat nvme0n1; poweroff 0"' -- \
+	-drive if=none,id=bd,format=raw,file="blkdebug:$WORK/blkdebug.cfg:$WORK/bd.img" -device nvme,serial=bd0,drive=bd
+expect_code 0
+expect_no_log 'PANIC'
+expect_log '^nvme0: q[0-9]+: read of 4096 bytes at sector 4096 failed: status type 2 code 0x81'
+expect_log '^read: nvme0n1: I/O error -5$'
+expect_log '^verify: 1 I/O errors$'
+[ "$(grep -c '^st=1$' "$LOG")" = 2 ] || fail "a read over the injected error did not fail"
+expect_log '^  merges [0-9]+, errors 2, '
 pass
