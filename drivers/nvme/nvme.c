@@ -101,13 +101,17 @@ static void queue_reset_state(struct nvme_queue *q)
 	q->cq_phase = 1;
 }
 
+/* Keeps the queue's interrupt (set up before the queue exists). */
 static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, uint16_t depth)
 {
+	int irq = q->irq;
+	unsigned vector = q->vector;
 	memset(q, 0, sizeof(*q));
 	q->ctrl = c;
 	q->qid = qid;
 	q->depth = depth;
-	q->irq = -1;
+	q->irq = irq;
+	q->vector = vector;
 	q->cq_phase = 1;
 	q->sq = dma_alloc((size_t)depth * sizeof(struct nvme_sqe), &q->sq_phys);
 	q->cq = dma_alloc((size_t)depth * sizeof(struct nvme_cqe), &q->cq_phys);
@@ -179,14 +183,57 @@ static blk_status_t status_to_blk(uint16_t status)
 	return BLK_STS_IOERR;
 }
 
-/* ---- admin commands: synchronous, polled ---- */
+/* ---- admin commands: synchronous, polled; Asynchronous Event Requests ---- */
+
+#define NVME_AER_CID_BASE 0xf000 /* admin cids from here on are AERs; admin_sync's stay below */
+#define NVME_MAX_AERS     4
+#define AER_TYPE(r)       ((r) & 0x7)
+#define AER_INFO(r)       (((r) >> 8) & 0xff)
+#define AER_LOG_PAGE(r)   (((r) >> 16) & 0xff)
+#define AER_TYPE_SMART    1
+
+static void schedule_aer_work(struct nvme_ctrl *c, uint32_t result);
+static void arm_aers(struct nvme_ctrl *c);
+
+/* With the admin lock held. */
+static void submit_aer(struct nvme_ctrl *c, unsigned slot)
+{
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_ASYNC_EVENT, .cid = (uint16_t)(NVME_AER_CID_BASE + slot) };
+	sq_push(&c->admin, &sqe);
+	ring_sq(&c->admin);
+	c->aers_outstanding++;
+}
+
+/* An admin completion that is not the one admin_sync waits for: an event, or bogus. */
+static void other_admin_cqe(struct nvme_ctrl *c, const struct nvme_cqe *cqe)
+{
+	if (cqe->cid >= NVME_AER_CID_BASE && cqe->cid < NVME_AER_CID_BASE + NVME_MAX_AERS) {
+		c->aers_outstanding--;
+		if (NVME_CQE_SCT(cqe->status) == NVME_SCT_GENERIC && NVME_CQE_SC(cqe->status) == NVME_SC_SUCCESS)
+			schedule_aer_work(c, cqe->result); /* reads the log page, then re-arms */
+		return;
+	}
+	c->admin.bogus++;
+}
+
+static void reap_admin_events(struct nvme_ctrl *c)
+{
+	struct nvme_queue *q = &c->admin;
+	while (cqe_pending(q)) {
+		rmb(); /* read the entry only after its phase bit said it is new */
+		struct nvme_cqe cqe = q->cq[q->cq_head];
+		cq_advance(q);
+		mmio_write32(q->cq_db, q->cq_head);
+		other_admin_cqe(c, &cqe);
+	}
+}
 
 int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 {
 	struct nvme_queue *q = &c->admin;
 	static uint16_t next_cid;
-	uint64_t f = spin_lock_irqsave(&c->admin_lock);
-	uint16_t cid = sqe->cid = next_cid++;
+	spin_lock(&c->admin_lock); /* interrupts stay on: the admin interrupt only tries this lock */
+	uint16_t cid = sqe->cid = next_cid++ % NVME_AER_CID_BASE;
 	sq_push(q, sqe);
 	ring_sq(q);
 	uint64_t end = uptime_ns() + c->admin_timeout_ns;
@@ -205,7 +252,7 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 		cq_advance(q);
 		mmio_write32(q->cq_db, q->cq_head);
 		if (cqe.cid != cid) {
-			q->bogus++;
+			other_admin_cqe(c, &cqe);
 			continue;
 		}
 		q->completed++;
@@ -217,7 +264,11 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 				NVME_CQE_SCT(cqe.status), NVME_CQE_SC(cqe.status));
 		break;
 	}
-	spin_unlock_irqrestore(&c->admin_lock, f);
+	spin_unlock(&c->admin_lock);
+	if (cqe_pending(q) && spin_trylock(&c->admin_lock)) { /* an event whose interrupt found us busy */
+		reap_admin_events(c);
+		spin_unlock(&c->admin_lock);
+	}
 	if (err == -ETIMEDOUT)
 		kprintf("%s: admin opcode %#x timed out\n", c->name, sqe->opcode);
 	return err;
@@ -307,10 +358,16 @@ static void nvme_irq(void *arg)
 	process_cq(q);
 }
 
+/* Admin completions: admin_sync polls for its own; events arriving while
+ * nobody polls are reaped here (if admin_sync holds the lock, it sees them). */
 static void nvme_admin_irq(void *arg)
 {
 	struct nvme_queue *q = arg;
-	q->interrupts++; /* admin completions are polled by admin_sync */
+	q->interrupts++;
+	if (spin_trylock(&q->ctrl->admin_lock)) {
+		reap_admin_events(q->ctrl);
+		spin_unlock(&q->ctrl->admin_lock);
+	}
 }
 
 /* ---- blk-mq ops ---- */
@@ -547,14 +604,34 @@ static int plan_queues(struct nvme_ctrl *c)
 	return 0;
 }
 
+/* MSI-X on, every entry masked, and the admin vector (entry 0, all CPUs,
+ * unmanaged) programmed: before the controller is enabled, as Linux does,
+ * because a controller may bind the admin CQ's vector at enable time. */
+static int setup_admin_irq(struct nvme_ctrl *c)
+{
+	unsigned table = c->pdev->msix_size < NVME_MAX_QUEUES ? c->pdev->msix_size : NVME_MAX_QUEUES;
+	struct irq_affinity_desc all = { .mask = cpus_online_mask(), .is_managed = false };
+	if (table == 0 || pci_msix_enable(c->pdev, table) != 0)
+		return -EIO;
+	char name[IRQ_NAME_LEN];
+	snprintf(name, sizeof(name), "%sq0", c->name);
+	c->admin.irq = irq_request_affinity(&all, nvme_admin_irq, &c->admin, name);
+	c->admin.vector = 0;
+	if (c->admin.irq < 0 ||
+	    pci_msix_set_entry(c->pdev, 0, irq_dest_apic_id(c->admin.irq), irq_vector(c->admin.irq)) != 0)
+		return -EIO;
+	return 0;
+}
+
+/* The I/O vectors, spread over the CPUs (entry 0 stays the admin queue's). */
 static int setup_irqs(struct nvme_ctrl *c)
 {
 	struct irq_affinity affd = { .pre_vectors = 1, .nr_sets = c->nr_read ? 2 : 1,
 				     .set_size = { c->nr_default, c->nr_read } };
 	unsigned nvec = 1 + c->nr_default + c->nr_read;
-	if (irq_spread_vectors(nvec, &affd, c->masks) != 0 || pci_msix_enable(c->pdev, nvec) != 0)
+	if (irq_spread_vectors(nvec, &affd, c->masks) != 0)
 		return -EIO;
-	for (unsigned v = 0; v < nvec; v++) {
+	for (unsigned v = 1; v < nvec; v++) {
 		char name[IRQ_NAME_LEN];
 		struct nvme_queue *q = v ? &c->queues[v] : &c->admin;
 		snprintf(name, sizeof(name), "%sq%u", c->name, v);
@@ -570,12 +647,10 @@ static int create_io_queues(struct nvme_ctrl *c, uint16_t depth)
 {
 	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
 		struct nvme_queue *q = &c->queues[qid];
-		int irq = qid <= c->nr_default + c->nr_read ? q->irq : -1;
-		unsigned vector = q->vector;
+		if (qid > c->nr_default + c->nr_read)
+			q->irq = -1; /* a poll queue */
 		if (queue_alloc(c, q, qid, depth) != 0)
 			return -ENOMEM;
-		q->irq = irq;
-		q->vector = vector;
 		if (create_cq(c, q) != 0 || create_sq(c, q) != 0)
 			return -EIO;
 	}
@@ -716,7 +791,10 @@ static int nvme_setup(struct nvme_ctrl *c)
 	c->page_size = PAGE_BYTES;
 	c->admin_timeout_ns = (uint64_t)option("nvme.admin_timeout_ms", 60000, 100, 3600000) * MSEC;
 	c->io_timeout_ns = (uint64_t)option("nvme.io_timeout_ms", 30000, 100, 3600000) * MSEC;
-	int err = enable_ctrl(c);
+	int err = setup_admin_irq(c);
+	if (err)
+		return err;
+	err = enable_ctrl(c);
 	if (err)
 		return err;
 	uint64_t id_phys;
@@ -733,6 +811,7 @@ static int nvme_setup(struct nvme_ctrl *c)
 		return err;
 	if ((c->id->oacs & NVME_OACS_DBBUF_CONFIG) && option("nvme.shadow_doorbells", 1, 0, 1))
 		dbbuf_config(c);
+	arm_aers(c);
 	err = scan_namespaces(c);
 	print_ctrl(c);
 	return err;
@@ -750,6 +829,9 @@ static int nvme_probe(struct pci_dev *pdev)
 		return -1;
 	snprintf(c->name, sizeof(c->name), "nvme%u", nr_ctrls);
 	c->pdev = pdev;
+	c->admin.irq = -1;
+	for (unsigned i = 0; i < NVME_MAX_QUEUES; i++)
+		c->queues[i].irq = -1;
 	pci_enable_device(pdev);
 	c->bar = pci_map_bar(pdev, 0);
 	c->regs = (volatile struct nvme_regs *)c->bar;
@@ -843,6 +925,8 @@ static int restart(struct nvme_ctrl *c)
 			err = -EIO;
 	if (!err && c->dbbuf)
 		dbbuf_config(c);
+	if (!err)
+		arm_aers(c); /* the reset aborted the ones outstanding */
 	return err;
 }
 
@@ -961,4 +1045,67 @@ static void nvme_shutdown_all(void)
 		kprintf("%s: %s\n", c->name,
 			(csts & NVME_CSTS_SHST_MASK) == NVME_CSTS_SHST_CMPLT ? "shut down" : "shutdown not confirmed");
 	}
+}
+
+/* ---- asynchronous events: logged from the boot CPU, then re-armed ---- */
+
+static struct smp_work aer_work[NVME_MAX_CTRLS];
+
+static void read_event_log(struct nvme_ctrl *c, uint32_t r)
+{
+	uint64_t phys;
+	struct nvme_smart_log *log = dma_alloc(PAGE_BYTES, &phys);
+	if (!log)
+		return;
+	uint32_t bytes = AER_LOG_PAGE(r) == NVME_LOG_SMART ? sizeof(*log) : 64;
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_GET_LOG_PAGE, .nsid = 0xffffffffu, .prp1 = phys,
+				.cdw10 = ((bytes / 4 - 1) << 16) | AER_LOG_PAGE(r) }; /* RAE clear: the event is consumed */
+	if (nvme_admin_sync(c, &sqe, NULL) == 0 && AER_LOG_PAGE(r) == NVME_LOG_SMART && log->critical_warning)
+		kprintf("%s: SMART critical warning %#x%s%s%s%s%s\n", c->name, log->critical_warning,
+			log->critical_warning & 0x01 ? " (spare below threshold)" : "",
+			log->critical_warning & 0x02 ? " (temperature)" : "",
+			log->critical_warning & 0x04 ? " (reliability degraded)" : "",
+			log->critical_warning & 0x08 ? " (read-only)" : "",
+			log->critical_warning & 0x10 ? " (volatile backup failed)" : "");
+	page_free(phys, 1);
+}
+
+static void aer_fn(void *arg)
+{
+	struct nvme_ctrl *c = arg;
+	uint32_t r = c->aer_result;
+	kprintf("%s: asynchronous event: type %u, info %#x, log page %#x\n", c->name, AER_TYPE(r), AER_INFO(r),
+		AER_LOG_PAGE(r));
+	read_event_log(c, r);
+	__atomic_store_n(&c->aer_busy, 0, __ATOMIC_RELEASE);
+	spin_lock(&c->admin_lock);
+	submit_aer(c, 0);
+	spin_unlock(&c->admin_lock);
+}
+
+static void schedule_aer_work(struct nvme_ctrl *c, uint32_t result)
+{
+	if (__atomic_exchange_n(&c->aer_busy, 1, __ATOMIC_ACQ_REL)) {
+		c->aers_lost++;
+		return;
+	}
+	c->aer_result = result;
+	struct smp_work *w = &aer_work[ctrl_index(c)];
+	*w = (struct smp_work){ .fn = aer_fn, .arg = c };
+	smp_call_async(0, w);
+}
+
+#define AEC_SMART_WARNINGS 0xff /* Asynchronous Event Configuration bits 7:0: every critical warning */
+
+static void arm_aers(struct nvme_ctrl *c)
+{
+	unsigned n = (unsigned)c->id->aerl + 1u < NVME_MAX_AERS ? (unsigned)c->id->aerl + 1u : NVME_MAX_AERS;
+	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_SET_FEATURES, .cdw10 = NVME_FEAT_ASYNC_EVENT,
+				.cdw11 = AEC_SMART_WARNINGS };
+	nvme_admin_sync(c, &sqe, NULL); /* a controller that refuses still reports what it enables by default */
+	c->aers_outstanding = 0;
+	spin_lock(&c->admin_lock);
+	for (unsigned i = 0; i < n; i++)
+		submit_aer(c, i);
+	spin_unlock(&c->admin_lock);
 }

@@ -93,6 +93,10 @@ struct nvme_ctrl {
 	int abort_pending;               /* an Abort is scheduled for (abort_sqid, abort_cid) */
 	uint16_t abort_sqid, abort_cid;
 	uint64_t reset_at_ns;            /* nvme_reset_after: when; 0 = none */
+	unsigned aers_outstanding;       /* Asynchronous Event Requests the controller holds */
+	int aer_busy;                    /* an event is being logged; its AER re-armed after */
+	uint32_t aer_result;
+	uint64_t aers_lost;              /* events that came while one was being logged */
 	uint32_t *dbbuf, *eventidx;      /* shadow doorbell and EventIdx pages, NULL without DBBUF */
 	uint64_t dbbuf_phys, eventidx_phys;
 };

@@ -392,8 +392,8 @@ static int nvme_stats(struct nvme_ctrl *c, struct nvme_ns *ns)
 	(void)ns;
 	struct nvme_queue sum = { 0 };
 	char db[16], irq[16];
-	printf("%s: %u/%u/%u default/read/poll I/O queues, resets %llu\n", c->name, c->nr_default, c->nr_read,
-	       c->nr_poll, (unsigned long long)c->resets);
+	printf("%s: %u/%u/%u default/read/poll I/O queues, resets %llu, async event requests outstanding %u\n",
+	       c->name, c->nr_default, c->nr_read, c->nr_poll, (unsigned long long)c->resets, c->aers_outstanding);
 	printf("%-5s %-7s %6s %10s %10s %10s %10s %6s %8s %6s %6s %6s\n", "QUEUE", "TYPE", "CPU", "SUBMITTED",
 	       "COMPLETED", "DOORBELLS", "INTERRUPTS", "BOGUS", "TIMEOUTS", "ABORTS", "DB/IO", "IRQ/IO");
 	print_queue(c, &c->admin);

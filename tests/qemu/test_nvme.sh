@@ -99,7 +99,7 @@ ok_boot
 expect_log '^nvme0: reset scheduled in 300 ms$'
 [ "$(grep -c '^nvme0: reset done, 4 queues restored$' "$LOG")" = 2 ] || fail "expected two resets"
 expect_log '^verify: read 2097152 blocks of nvme0n1 .* 0 mismatching$'
-expect_log '^nvme0: 4/0/0 default/read/poll I/O queues, resets 2$'
+expect_log '^nvme0: 4/0/0 default/read/poll I/O queues, resets 2, async event requests outstanding [1-4]$'
 expect_log '^nvme0: shadow doorbells: [0-9]+ updates in memory, [0-9]+ MMIO doorbell writes$'
 shadow_db=$(grep -aoE '^nvme0: I/O queues: .* ([0-9.]+) doorbells/IO' "$LOG" | grep -oE '[0-9.]+ doorbells' | cut -d' ' -f1)
 boot --smp 4 --cmdline 'nvme.shadow_doorbells=0 autorun="verify write nvme0n1 0 262144 12; verify read nvme0n1 0 262144 12; nvme stats nvme0; poweroff $?"' -- "${TRACE[@]}"

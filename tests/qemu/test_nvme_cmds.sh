@@ -56,7 +56,7 @@ expect_log '^0 non-empty of [0-9]+ entries read \(ELPE [0-9]+\)$'
 # stats: the admin queue polled, each I/O queue's interrupt on its own CPU,
 # completions on both, and interrupts per I/O above 0
 expect_log '^iotest: nvme0n1: 32 of 32 I/O pairs ok .*data verified\)$'
-expect_log '^nvme0: 2/0/0 default/read/poll I/O queues, resets 0$'
+expect_log '^nvme0: 2/0/0 default/read/poll I/O queues, resets 0, async event requests outstanding [1-4]$'
 expect_log '^q0 +admin +0 +[1-9][0-9]* +[1-9][0-9]* '
 for q in 1 2; do
 	# submitted, completed, doorbells (few or none with shadow doorbells), interrupts, bogus, timeouts, aborts
@@ -73,6 +73,6 @@ expect_log '^usage: nvme list \| '
 
 # reset: done, counted, and I/O still right after it
 expect_log '^nvme0: reset done in [0-9]+ ms \(resets since boot: 1\)$'
-expect_log '^nvme0: 2/0/0 default/read/poll I/O queues, resets 1$'
+expect_log '^nvme0: 2/0/0 default/read/poll I/O queues, resets 1, async event requests outstanding [1-4]$'
 [ "$(grep -c '^iotest: nvme0n1: 32 of 32 I/O pairs ok .*data verified)$' "$LOG")" = 2 ] || fail "iotest after the reset"
 pass
