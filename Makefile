@@ -49,6 +49,7 @@ UT_drivers/test_prp := drivers/nvme/prp.c
 UT_drivers/test_fake_nvme := tests/unit/drivers/fake_nvme.c drivers/nvme/prp.c
 $(B)/unit/drivers/test_fake_nvme: HCFLAGS += -pthread
 UT_blk/test_tag := blk/tag.c
+UT_blk/test_bench_hist := blk/bench_hist.c -lm
 UT_lib/test_crc := lib/crc.c
 UT_blk/test_gpt := blk/gpt.c lib/crc.c tests/unit/stub_console.c
 UT_blk/test_cpumap := blk/cpumap.c tests/unit/blk/stub_env.c
