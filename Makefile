@@ -48,6 +48,10 @@ UT_drivers/test_pci := drivers/pci.c drivers/pci_names.c tests/unit/drivers/fake
 UT_drivers/test_prp := drivers/nvme/prp.c
 UT_drivers/test_fake_nvme := tests/unit/drivers/fake_nvme.c drivers/nvme/prp.c
 $(B)/unit/drivers/test_fake_nvme: HCFLAGS += -pthread
+UT_drivers/test_nvme := drivers/nvme/nvme.c drivers/nvme/prp.c tests/unit/drivers/fake_nvme.c \
+	tests/unit/drivers/stub_nvme_env.c kernel/affinity.c blk/core.c blk/genhd.c blk/gpt.c lib/crc.c blk/tag_set.c \
+	blk/pool.c blk/tag.c blk/cpumap.c tests/unit/blk/stub_env.c
+$(B)/unit/drivers/test_nvme: HCFLAGS += -pthread -DHOST_TEST
 UT_blk/test_tag := blk/tag.c
 UT_blk/test_bench_hist := blk/bench_hist.c -lm
 UT_lib/test_crc := lib/crc.c
@@ -62,7 +66,7 @@ UNIT_BINS := $(patsubst %,$(B)/unit/%,$(UNIT_TESTS))
 BOOT_IMG := $(B)/boot.img
 USB_IMG := $(B)/usb.img
 
-.PHONY: all deps run test unit usb clean distclean microbench
+.PHONY: all deps run test unit usb clean distclean microbench bench
 all: $(BOOT_IMG) $(UNIT_BINS)
 
 deps:
@@ -136,6 +140,11 @@ microbench: $(B)/microbench/blkbench
 
 run: deps $(BOOT_IMG)
 	$(Q)tools/run-qemu $(RUNFLAGS)
+
+# our bench vs Linux + fio in the same QEMU machine; BENCHFLAGS go to tools/bench (--help)
+bench: deps $(BOOT_IMG)
+	$(Q)tools/deps bench
+	$(Q)tools/bench $(BENCHFLAGS)
 
 test: deps all
 	$(Q)tests/run
