@@ -77,6 +77,7 @@ struct request {
 	unsigned cmd_flags;
 	int tag;
 	int state;
+	bool requeued;                 /* handed back by the driver: a fresh deadline at the next dispatch */
 	uint64_t __sector;             /* on the whole device */
 	uint32_t __data_len;
 	unsigned nr_phys_segments;

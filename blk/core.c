@@ -100,6 +100,7 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
 	rq->start_time_ns = bio->submit_ns;
+	rq->requeued = false;
 	rq->next = NULL;
 	return rq;
 }
@@ -137,7 +138,9 @@ static void dispatch_on(struct request *rq, bool last, unsigned cpu)
 			q->tag_set->ops->commit_rqs(hctx); /* the batch ends here, early */
 		return;
 	}
-	rq->deadline_ns = rq->start_time_ns + q->timeout_ns; /* from submission: one clock read per I/O */
+	/* from submission (one clock read per I/O); a requeued request gets a new full timeout */
+	rq->deadline_ns = (rq->requeued ? blk_now_ns() : rq->start_time_ns) + q->timeout_ns;
+	rq->requeued = false;
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	hctx->stat[cpu].dispatched++;
 	const struct blk_mq_ops *ops = q->tag_set->ops;
@@ -378,6 +381,7 @@ void blk_mq_requeue_request(struct request *rq)
 	    !__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_IDLE, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	__atomic_add_fetch(&rq->q->requeues, 1, __ATOMIC_RELAXED);
+	rq->requeued = true;
 	llist_push(&rq->q->requeue_list, &rq->llnode);
 }
 

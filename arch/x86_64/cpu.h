@@ -61,9 +61,18 @@ DEFINE_CR(4)
 #undef DEFINE_CR
 
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+#ifdef HOST_TEST
+/* Host unit tests run kernel code (spinlocks, drivers) in user mode, where
+ * cli/sti/hlt fault: there the interrupt flag is not ours to change, and
+ * these are no-ops (irq_save then reports interrupts as on). */
+static inline void cli(void) { __asm__ volatile("" ::: "memory"); }
+static inline void sti(void) { __asm__ volatile("" ::: "memory"); }
+static inline void hlt(void) { __asm__ volatile("" ::: "memory"); }
+#else
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+#endif
 
 static inline uint64_t read_rflags(void)
 {

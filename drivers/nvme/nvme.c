@@ -21,12 +21,10 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/irq.h"
-#include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/power.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
-#include "kernel/vm.h"
 
 #define PAGE_BYTES 4096u
 #define READY_POLL_US 100
@@ -57,7 +55,9 @@ static volatile uint32_t *doorbell(struct nvme_ctrl *c, unsigned qid, bool cq)
 	return (volatile uint32_t *)(c->bar + NVME_REG_DBS + (2 * qid + (cq ? 1 : 0)) * c->db_stride);
 }
 
-/* Waits for CSTS.RDY == want, bounded by CAP.TO; watches CFS and all-ones. */
+/* Waits for CSTS.RDY == want, bounded by CAP.TO; watches all-ones, and CFS
+ * while enabling. Not while disabling: a controller with CFS set is the one
+ * a reset must disable (§9.5), and clearing CC.EN still clears RDY. */
 static int wait_ready(struct nvme_ctrl *c, bool want)
 {
 	uint64_t limit_ms = (uint64_t)(NVME_CAP_TO(c->cap) ? NVME_CAP_TO(c->cap) : 1) * NVME_TO_UNIT_MS;
@@ -68,7 +68,7 @@ static int wait_ready(struct nvme_ctrl *c, bool want)
 			kprintf("%s: registers read all ones: the device is gone\n", c->name);
 			return -ENODEV;
 		}
-		if (csts & NVME_CSTS_CFS) {
+		if (want && (csts & NVME_CSTS_CFS)) {
 			kprintf("%s: controller fatal status (CSTS %#x)\n", c->name, csts);
 			return -EIO;
 		}
@@ -85,12 +85,24 @@ static int wait_ready(struct nvme_ctrl *c, bool want)
 
 /* ---- queues ---- */
 
+/* DMA memory through blk/blk_env.h, which the host tests supply too:
+ * 2^order zeroed, physically contiguous pages covering bytes. */
+static unsigned dma_order(size_t bytes)
+{
+	unsigned order = 0;
+	while (((size_t)PAGE_BYTES << order) < bytes)
+		order++;
+	return order;
+}
+
 static void *dma_alloc(size_t bytes, uint64_t *phys)
 {
-	uint64_t p = page_alloc((bytes + PAGE_BYTES - 1) / PAGE_BYTES, 1);
-	*phys = p;
-	return p ? phys_to_virt(p) : NULL;
+	void *p = blk_alloc_pages(dma_order(bytes));
+	*phys = p ? blk_virt_to_phys(p) : 0;
+	return p;
 }
+
+static void dma_free(void *p, size_t bytes) { blk_free_pages(p, dma_order(bytes)); }
 
 /* Empty rings, as after creation: the controller's view restarts at 0. */
 static void queue_reset_state(struct nvme_queue *q)
@@ -422,7 +434,7 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 		cmd->range = (struct nvme_dsm_range){ 0, blk_rq_bytes(rq) >> ns->lba_shift,
 						      blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT) };
 		sqe.opcode = NVME_CMD_DSM;
-		sqe.prp1 = virt_to_phys(&cmd->range);
+		sqe.prp1 = blk_virt_to_phys(&cmd->range);
 		sqe.cdw11 = NVME_DSMGMT_AD; /* cdw10 = 0: one range */
 		break;
 	default:
@@ -634,7 +646,8 @@ static int setup_irqs(struct nvme_ctrl *c)
 	for (unsigned v = 1; v < nvec; v++) {
 		char name[IRQ_NAME_LEN];
 		struct nvme_queue *q = v ? &c->queues[v] : &c->admin;
-		snprintf(name, sizeof(name), "%sq%u", c->name, v);
+		/* v < NVME_MAX_QUEUES; the cast bounds the width for -Wformat-truncation */
+		snprintf(name, sizeof(name), "%sq%u", c->name, (unsigned)(uint16_t)v);
 		q->irq = irq_request_affinity(&c->masks[v], v ? nvme_irq : nvme_admin_irq, q, name);
 		q->vector = v;
 		if (q->irq < 0 || pci_msix_set_entry(c->pdev, v, irq_dest_apic_id(q->irq), irq_vector(q->irq)) != 0)
@@ -723,14 +736,14 @@ static int scan_namespaces(struct nvme_ctrl *c)
 	uint64_t list_phys, id_phys;
 	uint32_t *list = dma_alloc(NVME_IDENTIFY_BYTES, &list_phys);
 	struct nvme_id_ns *id = dma_alloc(NVME_IDENTIFY_BYTES, &id_phys);
-	if (!list || !id)
-		return -ENOMEM;
-	int err = identify(c, NVME_ID_CNS_NS_ACTIVE, 0, list_phys);
+	int err = list && id ? identify(c, NVME_ID_CNS_NS_ACTIVE, 0, list_phys) : -ENOMEM;
 	for (unsigned i = 0; !err && i < NVME_IDENTIFY_BYTES / 4 && list[i] && c->nr_ns < NVME_MAX_NS; i++)
 		if (identify(c, NVME_ID_CNS_NS, list[i], id_phys) == 0 && id->nsze)
 			add_namespace(c, list[i], id);
-	page_free(list_phys, 1);
-	page_free(id_phys, 1);
+	if (list)
+		dma_free(list, NVME_IDENTIFY_BYTES);
+	if (id)
+		dma_free(id, NVME_IDENTIFY_BYTES);
 	return err;
 }
 
@@ -820,6 +833,18 @@ static int nvme_setup(struct nvme_ctrl *c)
 static void nvme_shutdown_all(void);
 static void nvme_tick(void);
 
+int nvme_attach(struct nvme_ctrl *c)
+{
+	c->regs = (volatile struct nvme_regs *)c->bar;
+	c->admin.irq = -1;
+	for (unsigned i = 0; i < NVME_MAX_QUEUES; i++)
+		c->queues[i].irq = -1;
+	int err = nvme_setup(c);
+	if (err)
+		mmio_write32(&c->regs->cc, 0); /* leave it disabled */
+	return err;
+}
+
 static int nvme_probe(struct pci_dev *pdev)
 {
 	if (nr_ctrls == NVME_MAX_CTRLS)
@@ -829,18 +854,12 @@ static int nvme_probe(struct pci_dev *pdev)
 		return -1;
 	snprintf(c->name, sizeof(c->name), "nvme%u", nr_ctrls);
 	c->pdev = pdev;
-	c->admin.irq = -1;
-	for (unsigned i = 0; i < NVME_MAX_QUEUES; i++)
-		c->queues[i].irq = -1;
 	pci_enable_device(pdev);
 	c->bar = pci_map_bar(pdev, 0);
-	c->regs = (volatile struct nvme_regs *)c->bar;
-	int err = c->bar ? nvme_setup(c) : -ENODEV;
+	int err = c->bar ? nvme_attach(c) : -ENODEV;
 	if (err) {
 		kprintf("%s (" PCI_SLOT_FMT "): not started (error %d); the machine keeps going without it\n", c->name,
 			pdev->seg, pdev->bus, pdev->dev, pdev->fn, err);
-		if (c->bar)
-			mmio_write32(&c->regs->cc, 0);
 		return 0; /* claimed, so no other driver pokes it */
 	}
 	pdev->driver_data = c;
@@ -1067,7 +1086,7 @@ static void read_event_log(struct nvme_ctrl *c, uint32_t r)
 			log->critical_warning & 0x04 ? " (reliability degraded)" : "",
 			log->critical_warning & 0x08 ? " (read-only)" : "",
 			log->critical_warning & 0x10 ? " (volatile backup failed)" : "");
-	page_free(phys, 1);
+	dma_free(log, PAGE_BYTES);
 }
 
 static void aer_fn(void *arg)

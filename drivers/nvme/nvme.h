@@ -103,6 +103,13 @@ struct nvme_ctrl {
 
 #define NVME_MAX_RETRIES 3
 
+/* Brings up a controller whose name, pdev (for MSI-X) and bar are set, the
+ * rest zeroed: the work of the PCI probe after the BAR is mapped, and what a
+ * host test calls with a fake controller's registers. Registers each
+ * namespace as a block device. 0, or a negative errno with the controller
+ * left disabled (not in the list below: the probe adds it). */
+int nvme_attach(struct nvme_ctrl *c);
+
 /* The controllers found, in probe order. */
 unsigned nvme_nr_ctrls(void);
 struct nvme_ctrl *nvme_ctrl_at(unsigned i);
