@@ -308,18 +308,18 @@ static void job_run(void *arg)
 	j->irq0 = irq_count_cpu(j->cpu);
 	struct blk_plug plug;
 	blk_start_plug(&plug); /* the first iodepth I/Os go out as one batch */
-	for (unsigned i = 0; i < o->iodepth; i++, busy++)
+	for (unsigned i = 0; i < o->iodepth && !job_should_stop(j, end_tsc); i++, busy++)
 		submit(j, &j->slots[i]);
 	blk_finish_plug(&plug);
 	while (busy) {
-		bool stop = job_should_stop(j, end_tsc), progressed = false;
+		bool progressed = false;
 		for (unsigned i = 0; i < o->iodepth; i++) {
 			struct bench_slot *s = &j->slots[i];
 			if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 2)
 				continue;
 			reap(j, s);
 			progressed = true;
-			if (stop)
+			if (job_should_stop(j, end_tsc)) /* per slot: --size must not be overshot */
 				busy--;
 			else
 				submit(j, s);
