@@ -60,6 +60,19 @@ UT_blk/test_cpumap := blk/cpumap.c tests/unit/blk/stub_env.c
 UT_blk/test_pool := blk/pool.c blk/tag_set.c blk/core.c blk/tag.c blk/cpumap.c tests/unit/blk/stub_env.c
 UT_blk/test_core := blk/core.c blk/genhd.c blk/gpt.c lib/crc.c blk/tag_set.c blk/pool.c blk/tag.c blk/cpumap.c \
 	tests/unit/blk/stub_env.c tests/unit/stub_console.c
+# tfs (fs/): every fs test links the whole core plus the RAM block device
+TFS_CORE := $(wildcard fs/*.c) lib/crc.c tests/unit/fs/ram_bdev.c
+UT_fs/test_tfs_super := $(TFS_CORE)
+UT_fs/test_tfs_alloc := $(TFS_CORE)
+UT_fs/test_tfs_inode := $(TFS_CORE)
+UT_fs/test_tfs_dir := $(TFS_CORE)
+UT_fs/test_tfs_file := $(TFS_CORE)
+UT_fs/test_tfs_journal := $(TFS_CORE)
+UT_fs/test_tfs_api := $(TFS_CORE)
+UT_fs/test_tfs_fsck := $(TFS_CORE)
+UT_fs/test_tfs_crash := $(TFS_CORE) tests/fs/crash_enum.c
+UT_fs/test_tfs_fuzz_corpus := $(TFS_CORE) tests/fs/fuzz_one.c
+UT_fs/test_tfs_tools :=
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(patsubst %,$(B)/unit/%,$(UNIT_TESTS))
 
@@ -68,6 +81,39 @@ USB_IMG := $(B)/usb.img
 
 .PHONY: all deps run test unit usb clean distclean microbench bench
 all: $(BOOT_IMG) $(UNIT_BINS)
+
+# ---- tfs host tools (tools/tfs/), sharing fs/ with the kernel ----
+TFS_TOOLS := $(B)/tools/mkfs.tfs $(B)/tools/fsck.tfs $(B)/tools/tfs
+TFS_TOOL_SRCS := $(wildcard fs/*.c) lib/crc.c blk/gpt.c tools/tfs/host_bdev.c tools/tfs/console_stub.c
+TFS_TOOL_DEPS := $(TFS_TOOL_SRCS) $(wildcard fs/*.h tools/tfs/*.h) lib/crc.h blk/gpt.h
+TFS_TOOL_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -I. -D_DEFAULT_SOURCE
+$(B)/tools/mkfs.tfs: tools/tfs/mkfs_tfs.c $(TFS_TOOL_DEPS)
+$(B)/tools/fsck.tfs: tools/tfs/fsck_tfs.c $(TFS_TOOL_DEPS)
+$(B)/tools/tfs: tools/tfs/tfs.c $(TFS_TOOL_DEPS)
+$(TFS_TOOLS):
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(dir $@) && gcc $(TFS_TOOL_CFLAGS) $< $(TFS_TOOL_SRCS) -o $@
+
+.PHONY: crashtest fuzz
+# crash-state enumeration, full length (make test runs a bounded pass)
+crashtest: $(B)/unit/fs/test_tfs_crash
+	$(Q)TFS_CRASH_FULL=1 $<
+
+# libFuzzer (clang): mount + fsck of mutated images; FUZZ_TIME seconds
+FUZZ_TIME ?= 60
+$(B)/fuzz/tfs_fuzz: tests/fs/fuzz_target.c tests/fs/fuzz_one.c $(wildcard fs/*.c fs/*.h) lib/crc.c tests/unit/fs/ram_bdev.c
+	$(Q)tools/deps fuzz
+	$(call say,CLANG,$@)
+	$(Q)mkdir -p $(dir $@) && clang -std=c11 -g -O1 -I. -D_DEFAULT_SOURCE -DTFS_STAGE_BLOCKS=64 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		tests/fs/fuzz_target.c tests/fs/fuzz_one.c $(wildcard fs/*.c) lib/crc.c tests/unit/fs/ram_bdev.c -o $@
+fuzz: $(B)/fuzz/tfs_fuzz
+	$(Q)mkdir -p $(B)/fuzz/corpus && $< -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus tests/fs/corpus
+	@echo "fuzz: crashes (if any) are $(B)/fuzz/crash-*: copy them to tests/fs/corpus/"
+	@echo "fuzz: add new coverage with: $< -merge=1 tests/fs/corpus $(B)/fuzz/corpus"
+
+all: $(TFS_TOOLS)
+$(B)/unit/fs/test_tfs_tools: $(TFS_TOOLS)
 
 deps:
 	$(Q)tools/deps
