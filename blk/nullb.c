@@ -170,26 +170,16 @@ static const struct blk_mq_ops nullb_ops = {
 	.init_hctx = nullb_init_hctx,
 };
 
-static long option(const char *key, long def, long lo, long hi)
-{
-	long v = cmdline_get_long(key, def);
-	if (v < lo || v > hi) {
-		kprintf("nullb: %s=%ld out of range %ld-%ld; using %ld\n", key, v, lo, hi, def);
-		return def;
-	}
-	return v;
-}
-
 static int nullb_create(struct nullb *nb, unsigned index, uint64_t mb, bool memory_backed)
 {
 	snprintf(nb->name, sizeof(nb->name), "nullb%u", index);
-	long bs = option("nullb.bs", 512, 512, 4096);
+	long bs = cmdline_get_range("nullb.bs", 512, 512, 4096);
 	if (bs != 512 && bs != 4096)
 		bs = 512;
 	nb->bytes = mb << 20;
-	nb->irqmode = (unsigned)option("nullb.irqmode", 1, 0, 1);
-	nb->nr_default = (unsigned)option("nullb.submit_queues", nr_cpus, 1, BLK_MQ_MAX_HW_QUEUES / 2);
-	nb->nr_poll = (unsigned)option("nullb.poll_queues", 0, 0, BLK_MQ_MAX_HW_QUEUES / 2);
+	nb->irqmode = (unsigned)cmdline_get_range("nullb.irqmode", 1, 0, 1);
+	nb->nr_default = (unsigned)cmdline_get_range("nullb.submit_queues", nr_cpus, 1, BLK_MQ_MAX_HW_QUEUES / 2);
+	nb->nr_poll = (unsigned)cmdline_get_range("nullb.poll_queues", 0, 0, BLK_MQ_MAX_HW_QUEUES / 2);
 	if (memory_backed) {
 		uint64_t p = page_alloc(nb->bytes / PAGE_BYTES, 1);
 		if (!p) {
@@ -204,7 +194,7 @@ static int nullb_create(struct nullb *nb, unsigned index, uint64_t mb, bool memo
 	nb->set = (struct blk_mq_tag_set){
 		.ops = &nullb_ops, .nr_hw_queues = nb->nr_default + nb->nr_poll,
 		.nr_maps = nb->nr_poll ? HCTX_MAX_TYPES : 1,
-		.queue_depth = (unsigned)option("nullb.hw_queue_depth", 64, 1, BLK_MQ_MAX_QUEUE_DEPTH),
+		.queue_depth = (unsigned)cmdline_get_range("nullb.hw_queue_depth", 64, 1, BLK_MQ_MAX_QUEUE_DEPTH),
 		.driver_data = nb,
 	};
 	int err = blk_mq_alloc_tag_set(&nb->set);
@@ -220,8 +210,8 @@ static int nullb_create(struct nullb *nb, unsigned index, uint64_t mb, bool memo
 	nb->q = blk_mq_init_queue(&nb->set, &lim);
 	if (!nb->q)
 		return -1;
-	nb->q->timeout_ns = (uint64_t)option("nullb.timeout_ms", 30000, 10, 3600000) * 1000000;
-	nb->drop_every = (unsigned)option("nullb.drop_every", 0, 0, 1 << 30);
+	nb->q->timeout_ns = (uint64_t)cmdline_get_range("nullb.timeout_ms", 30000, 10, 3600000) * 1000000;
+	nb->drop_every = (unsigned)cmdline_get_range("nullb.drop_every", 0, 0, 1 << 30);
 	unsigned features = BLK_FEAT_DISCARD | BLK_FEAT_WRITE_ZEROES | (nb->nr_poll ? BLK_FEAT_POLL : 0);
 	nb->disk = blk_add_disk(nb->q, nb->name, nb->bytes >> SECTOR_SHIFT, features, nb);
 	if (!nb->disk)
@@ -234,7 +224,7 @@ static int nullb_create(struct nullb *nb, unsigned index, uint64_t mb, bool memo
 
 void nullb_init(void)
 {
-	long size = option("nullb.size_mb", 1024, 1, 1l << 20), mem = option("nullb.mem_mb", 16, 0, 4096);
+	long size = cmdline_get_range("nullb.size_mb", 1024, 1, 1l << 20), mem = cmdline_get_range("nullb.mem_mb", 16, 0, 4096);
 	nullb_create(&devs[0], 0, (uint64_t)size, false);
 	if (mem)
 		nullb_create(&devs[1], 1, (uint64_t)mem, true);

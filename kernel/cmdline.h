@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "kernel/console.h"
+
 #define CMDLINE_MAX_KEYS 32
 #define CMDLINE_BUF 1024
 
@@ -27,5 +29,16 @@ void cmdline_init(const char *s);
 const char *cmdline_get(const char *key);
 /* Integer value of key, or def when absent; a malformed value is reported and def used. */
 long cmdline_get_long(const char *key, long def);
+
+/* A numeric key within [lo, hi]; out of range: a message naming the key, and def. */
+static inline long cmdline_get_range(const char *key, long def, long lo, long hi)
+{
+	long v = cmdline_get_long(key, def);
+	if (v < lo || v > hi) {
+		kprintf("cmdline: %s=%ld out of range %ld-%ld; using %ld\n", key, v, lo, hi, def);
+		return def;
+	}
+	return v;
+}
 
 #endif

@@ -546,16 +546,6 @@ static const struct blk_mq_ops nvme_mq_ops = {
 
 /* ---- bring-up (§3.5.1) ---- */
 
-static long option(const char *key, long def, long lo, long hi)
-{
-	long v = cmdline_get_long(key, def);
-	if (v < lo || v > hi) {
-		kprintf("nvme: %s=%ld out of range %ld-%ld; using %ld\n", key, v, lo, hi, def);
-		return def;
-	}
-	return v;
-}
-
 static int enable_ctrl(struct nvme_ctrl *c)
 {
 	if (mmio_read32(&c->regs->cc) & NVME_CC_EN) {
@@ -592,8 +582,8 @@ static int set_num_queues(struct nvme_ctrl *c, unsigned want, unsigned *granted)
  * the CPUs, what the controller grants and the MSI-X table. */
 static int plan_queues(struct nvme_ctrl *c)
 {
-	unsigned want_poll = (unsigned)option("nvme.poll_queues", 0, 0, 16);
-	unsigned want_write = (unsigned)option("nvme.write_queues", 0, 0, 64);
+	unsigned want_poll = (unsigned)cmdline_get_range("nvme.poll_queues", 0, 0, 16);
+	unsigned want_write = (unsigned)cmdline_get_range("nvme.write_queues", 0, 0, 64);
 	unsigned want = nr_cpus + want_poll + (want_write ? want_write : 0);
 	if (want > NVME_MAX_QUEUES - 1)
 		want = NVME_MAX_QUEUES - 1;
@@ -802,8 +792,8 @@ static int nvme_setup(struct nvme_ctrl *c)
 	}
 	c->db_stride = 4u << NVME_CAP_DSTRD(c->cap);
 	c->page_size = PAGE_BYTES;
-	c->admin_timeout_ns = (uint64_t)option("nvme.admin_timeout_ms", 60000, 100, 3600000) * MSEC;
-	c->io_timeout_ns = (uint64_t)option("nvme.io_timeout_ms", 30000, 100, 3600000) * MSEC;
+	c->admin_timeout_ns = (uint64_t)cmdline_get_range("nvme.admin_timeout_ms", 60000, 100, 3600000) * MSEC;
+	c->io_timeout_ns = (uint64_t)cmdline_get_range("nvme.io_timeout_ms", 30000, 100, 3600000) * MSEC;
 	int err = setup_admin_irq(c);
 	if (err)
 		return err;
@@ -816,13 +806,13 @@ static int nvme_setup(struct nvme_ctrl *c)
 	c->max_transfer = nvme_prp_max_transfer(c->page_size, 1);
 	if (c->id->mdts && ((uint64_t)c->page_size << c->id->mdts) < c->max_transfer)
 		c->max_transfer = c->page_size << c->id->mdts; /* MDTS: 2^mdts minimum pages */
-	uint16_t depth = (uint16_t)option("nvme.io_queue_depth", DEFAULT_IO_DEPTH, 2, 1024);
+	uint16_t depth = (uint16_t)cmdline_get_range("nvme.io_queue_depth", DEFAULT_IO_DEPTH, 2, 1024);
 	if (depth > NVME_CAP_MQES(c->cap) + 1)
 		depth = (uint16_t)(NVME_CAP_MQES(c->cap) + 1);
 	if ((err = plan_queues(c)) || (err = setup_irqs(c)) || (err = create_io_queues(c, depth)) ||
 	    (err = setup_tag_set(c, depth)))
 		return err;
-	if ((c->id->oacs & NVME_OACS_DBBUF_CONFIG) && option("nvme.shadow_doorbells", 1, 0, 1))
+	if ((c->id->oacs & NVME_OACS_DBBUF_CONFIG) && cmdline_get_range("nvme.shadow_doorbells", 1, 0, 1))
 		dbbuf_config(c);
 	arm_aers(c);
 	err = scan_namespaces(c);
