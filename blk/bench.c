@@ -51,7 +51,7 @@ struct bench_slot {
 	void *buf;
 	uint64_t lba;
 	int dir;
-	uint64_t start_tsc, done_tsc;
+	uint64_t issued_tsc, done_tsc;   /* submit_bio returned; end_io ran */
 	int state;                /* 0 idle, 1 in flight, 2 completed */
 };
 
@@ -269,14 +269,17 @@ static void submit(struct bench_job *j, struct bench_slot *s)
 	s->bio.end_io = slot_end_io;
 	s->bio.private = s;
 	s->state = 1;
-	s->start_tsc = rdtsc();
+	s->done_tsc = 0;
 	j->issued_bytes += o->bs;
 	submit_bio(&s->bio);
+	s->issued_tsc = rdtsc();
 }
 
 static void reap(struct bench_job *j, struct bench_slot *s)
 {
-	uint64_t ns = tsc_to_ns(s->done_tsc - s->start_tsc);
+	/* clat, as fio measures it: from the end of submission to the completion
+	 * (0 when the driver completed inside submit_bio) */
+	uint64_t ns = s->done_tsc > s->issued_tsc ? tsc_to_ns(s->done_tsc - s->issued_tsc) : 0;
 	if (s->bio.status) {
 		j->errors++;
 	} else {
