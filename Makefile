@@ -17,7 +17,7 @@ GCC_INC := $(shell gcc -print-file-name=include)
 KCFLAGS := -std=c11 $(KERNEL_CFLAGS_BASE) -Wall -Wextra -Werror -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) \
 	-I. -MMD -MP
-KSRCS := $(wildcard arch/x86_64/*.c kernel/*.c drivers/*.c drivers/nvme/*.c blk/*.c lib/*.c) boot/elf_check.c
+KSRCS := $(wildcard arch/x86_64/*.c kernel/*.c drivers/*.c drivers/nvme/*.c blk/*.c fs/*.c lib/*.c) boot/elf_check.c
 KASMS := $(wildcard arch/x86_64/*.S)
 KOBJS := $(patsubst %,$(B)/kernel/%.o,$(KSRCS) $(KASMS))
 KERNEL := $(B)/kernel.elf

@@ -4,13 +4,17 @@
  *
  * - sbrk grows the heap window page by page (kernel/vm.h).
  * - write to fd 1 and 2 goes to the consoles; read on fd 0 waits for a byte.
- * - Files do not exist yet: open/stat answer ENOENT, the rest EBADF/ENOSYS.
+ * - Files live on the mounted tfs (kernel/tfs_kernel.h): fds from 3 up map
+ *   to tfs files, each syscall under the tfs lock; with nothing mounted,
+ *   open/stat answer ENOENT.
  * - Locks are recursive spinlocks that also disable interrupts, so malloc and
  *   stdio are safe across CPUs and against interrupt handlers on this CPU.
  *   They are not for the I/O hot path, which never calls malloc.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/lock.h>
@@ -20,11 +24,13 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
+#include "fs/tfs_format.h"
 #include "kernel/console.h"
 #include "kernel/mm.h"
 #include "kernel/percpu.h"
 #include "kernel/power.h"
 #include "kernel/smp.h"
+#include "kernel/tfs_kernel.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
 
@@ -112,22 +118,87 @@ void *sbrk(ptrdiff_t incr)
 
 /* ---- files ---- */
 
-int write(int fd, const void *buf, size_t n)
+#define TFS_FD_BASE 3  /* 0-2 are the console */
+#define TFS_MAX_FDS 32
+
+static struct tfs_file *tfs_fds[TFS_MAX_FDS]; /* fd - TFS_FD_BASE; changed under the tfs lock */
+
+static struct tfs_file *tfs_fd(int fd)
 {
-	if (fd != 1 && fd != 2) {
-		errno = EBADF;
-		return -1;
-	}
-	console_write(buf, n);
-	return (int)n;
+	unsigned i = (unsigned)fd - TFS_FD_BASE;
+	return fd >= TFS_FD_BASE && i < TFS_MAX_FDS ? tfs_fds[i] : NULL;
 }
 
-int read(int fd, void *buf, size_t n)
+/* A tfs result as a syscall's: -1 and errno for a negative errno. */
+static int64_t tfs_ret(int64_t r)
 {
-	if (fd != 0) {
-		errno = EBADF;
+	if (r < 0) {
+		errno = (int)-r;
 		return -1;
 	}
+	return r;
+}
+
+static int tfs_open_flags(int flags)
+{
+	int acc = flags & O_ACCMODE;
+	int t = acc == O_WRONLY ? TFS_O_WRONLY : acc == O_RDWR ? TFS_O_RDWR : TFS_O_RDONLY;
+	if (flags & O_CREAT)
+		t |= TFS_O_CREAT;
+	if (flags & O_EXCL)
+		t |= TFS_O_EXCL;
+	if (flags & O_TRUNC)
+		t |= TFS_O_TRUNC;
+	if (flags & O_APPEND)
+		t |= TFS_O_APPEND;
+	return t;
+}
+
+int open(const char *path, int flags, ...)
+{
+	const char *rel;
+	tfs_kernel_lock();
+	struct tfs *fs = tfs_kernel_resolve(path, &rel);
+	int slot = 0;
+	while (slot < TFS_MAX_FDS && tfs_fds[slot])
+		slot++;
+	int r = !fs ? -ENOENT : slot == TFS_MAX_FDS ? -EMFILE : tfs_open(fs, rel, tfs_open_flags(flags), &tfs_fds[slot]);
+	if (r == 0)
+		tfs_kernel_open_files++;
+	tfs_kernel_unlock();
+	return r ? (int)tfs_ret(r) : TFS_FD_BASE + slot;
+}
+
+int close(int fd)
+{
+	if (fd >= 0 && fd < TFS_FD_BASE)
+		return 0;
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int r = f ? tfs_close(f) : -EBADF;
+	if (f) {
+		tfs_fds[fd - TFS_FD_BASE] = NULL;
+		tfs_kernel_open_files--;
+	}
+	tfs_kernel_unlock();
+	return (int)tfs_ret(r);
+}
+
+int write(int fd, const void *buf, size_t n)
+{
+	if (fd == 1 || fd == 2) {
+		console_write(buf, n);
+		return (int)n;
+	}
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int64_t r = f ? tfs_write(f, buf, n) : -EBADF;
+	tfs_kernel_unlock();
+	return (int)tfs_ret(r);
+}
+
+static int console_read(void *buf, size_t n)
+{
 	if (n == 0)
 		return 0;
 	int c;
@@ -137,32 +208,103 @@ int read(int fd, void *buf, size_t n)
 	return 1;
 }
 
-int open(const char *path, int flags, ...)
+int read(int fd, void *buf, size_t n)
 {
-	(void)path, (void)flags;
-	errno = ENOENT;
-	return -1;
+	if (fd == 0)
+		return console_read(buf, n);
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int64_t r = f ? tfs_read(f, buf, n) : -EBADF;
+	tfs_kernel_unlock();
+	return (int)tfs_ret(r);
 }
 
-int close(int fd) { return fd >= 0 && fd <= 2 ? 0 : (errno = EBADF, -1); }
-int isatty(int fd) { return fd >= 0 && fd <= 2 ? 1 : (errno = EBADF, 0); }
-int lseek(int fd, int off, int whence) { (void)fd, (void)off, (void)whence; errno = ESPIPE; return -1; }
-
-int fstat(int fd, struct stat *st)
+int isatty(int fd)
 {
-	if (fd < 0 || fd > 2) {
-		errno = EBADF;
-		return -1;
-	}
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFCHR;
+	if (fd >= 0 && fd < TFS_FD_BASE)
+		return 1;
+	errno = tfs_fd(fd) ? ENOTTY : EBADF;
 	return 0;
 }
 
-int stat(const char *path, struct stat *st) { (void)path, (void)st; errno = ENOENT; return -1; }
-int unlink(const char *path) { (void)path; errno = ENOENT; return -1; }
+int lseek(int fd, int off, int whence)
+{
+	if (fd >= 0 && fd < TFS_FD_BASE) {
+		errno = ESPIPE;
+		return -1;
+	}
+	int tw = whence == SEEK_CUR ? TFS_SEEK_CUR : whence == SEEK_END ? TFS_SEEK_END : TFS_SEEK_SET;
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int64_t r = f ? tfs_seek(f, off, tw) : -EBADF;
+	tfs_kernel_unlock();
+	return (int)tfs_ret(r);
+}
+
+static void tfs_to_stat(const struct tfs_stat *t, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = t->ino;
+	st->st_mode = (t->type == TFS_TYPE_DIR ? S_IFDIR | 0755 : S_IFREG | 0644);
+	st->st_nlink = t->nlink;
+	st->st_size = (off_t)t->size;
+	st->st_blksize = TFS_BLOCK_SIZE; /* stdio buffers this much */
+	st->st_blocks = (blkcnt_t)(t->blocks * (TFS_BLOCK_SIZE / 512));
+	st->st_mtime = (time_t)t->mtime;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	if (fd >= 0 && fd < TFS_FD_BASE) {
+		memset(st, 0, sizeof(*st));
+		st->st_mode = S_IFCHR;
+		return 0;
+	}
+	struct tfs_stat t;
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int r = f ? tfs_fstat(f, &t) : -EBADF;
+	tfs_kernel_unlock();
+	if (!r)
+		tfs_to_stat(&t, st);
+	return (int)tfs_ret(r);
+}
+
+int fsync(int fd)
+{
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int r = f ? tfs_fsync(f) : fd >= 0 && fd < TFS_FD_BASE ? 0 : -EBADF;
+	tfs_kernel_unlock();
+	return (int)tfs_ret(r);
+}
+
+/* The path calls: op picks the tfs function; b is rename's target. */
+enum path_op { PATH_STAT, PATH_UNLINK, PATH_MKDIR, PATH_RENAME };
+
+static int path_call(enum path_op op, const char *a, const char *b, struct stat *st)
+{
+	const char *ra, *rb = NULL;
+	struct tfs_stat t;
+	tfs_kernel_lock();
+	struct tfs *fs = tfs_kernel_resolve(a, &ra);
+	int r = -ENOENT;
+	if (fs && op == PATH_RENAME)
+		r = tfs_kernel_resolve(b, &rb) == fs ? tfs_rename(fs, ra, rb) : -EXDEV;
+	else if (fs)
+		r = op == PATH_STAT ? tfs_stat(fs, ra, &t) : op == PATH_UNLINK ? tfs_unlink(fs, ra) : tfs_mkdir(fs, ra);
+	tfs_kernel_unlock();
+	if (!r && op == PATH_STAT)
+		tfs_to_stat(&t, st);
+	return (int)tfs_ret(r);
+}
+
+int stat(const char *path, struct stat *st) { return path_call(PATH_STAT, path, NULL, st); }
+int unlink(const char *path) { return path_call(PATH_UNLINK, path, NULL, NULL); }
+int mkdir(const char *path, mode_t mode) { (void)mode; return path_call(PATH_MKDIR, path, NULL, NULL); }
+/* Ours rather than newlib's, which would link() then unlink(): tfs renames atomically. */
+int rename(const char *from, const char *to) { return path_call(PATH_RENAME, from, to, NULL); }
 int link(const char *a, const char *b) { (void)a, (void)b; errno = EMLINK; return -1; }
-int mkdir(const char *path, mode_t mode) { (void)path, (void)mode; errno = ENOSYS; return -1; }
 
 /* ---- processes and time ---- */
 
