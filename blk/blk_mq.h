@@ -83,10 +83,8 @@ struct request {
 	unsigned nr_phys_segments;
 	unsigned nr_slices;
 	struct blk_slice slices[BLK_RQ_MAX_SLICES];
-	uint64_t start_time_ns;        /* allocated */
-	uint64_t io_start_time_ns;     /* handed to the driver */
+	uint64_t start_time_ns;        /* the bio's submission: latency statistics and the deadline */
 	uint64_t deadline_ns;          /* timeout */
-	blk_status_t status;
 	struct request *next;          /* plug list */
 	struct llist_node llnode;      /* completion hand-over (drivers), requeue */
 	/* cmd_size bytes of driver data follow, cache-line aligned: blk_mq_rq_to_pdu */
