@@ -179,7 +179,7 @@ MB_SRCS := tools/microbench/blkbench.c blk/core.c blk/genhd.c blk/gpt.c lib/crc.
 	blk/tag.c blk/cpumap.c
 $(B)/microbench/blkbench: $(MB_SRCS)
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) -O2 $(MB_SRCS) -o $@
+	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) -O2 -DBLK_MICROBENCH $(MB_SRCS) -o $@
 
 microbench: $(B)/microbench/blkbench
 	$(Q)tools/microbench/run $<

@@ -15,9 +15,21 @@ struct blk_mq_cpus;
 void *blk_alloc_pages(unsigned order);      /* 2^order zeroed contiguous pages, or NULL */
 void blk_free_pages(void *p, unsigned order);
 uint64_t blk_virt_to_phys(const void *p);
-unsigned blk_cpu(void);                     /* this CPU's number */
 void blk_cpus(struct blk_mq_cpus *cpus);    /* present/possible masks and SMT siblings */
+/*
+ * blk_cpu (this CPU's number) and blk_now_ns (a monotonic clock) are on
+ * every I/O, so the kernel defines them inline (blk/env_kernel.h), and so
+ * does the microbenchmark, which models the kernel; host tests link
+ * functions.
+ */
+#if !__STDC_HOSTED__
+#include "blk/env_kernel.h"
+#elif defined(BLK_MICROBENCH)
+#include "tools/microbench/env_inline.h"
+#else
+unsigned blk_cpu(void);
 uint64_t blk_now_ns(void);
+#endif
 bool blk_in_irq(void);                      /* interrupts off: do not touch the plug, do not sleep */
 void blk_wait(void);                        /* sleep until an interrupt */
 void blk_wake(unsigned cpu);                /* interrupt that CPU out of blk_wait */

@@ -75,16 +75,17 @@ struct request {
 	struct blk_mq_hw_ctx *mq_hctx;
 	enum req_op op;
 	unsigned cmd_flags;
-	int tag;
+	int tag;                       /* fixed: the slot's index in static_rqs */
 	int state;
-	bool requeued;                 /* handed back by the driver: a fresh deadline at the next dispatch */
+	struct blk_mq_tag_loc tag_loc; /* fixed: where the tag's bit lives */
+	bool requeued;                 /* handed back by the driver: dispatch restarts its timer */
 	uint64_t __sector;             /* on the whole device */
 	uint32_t __data_len;
 	unsigned nr_phys_segments;
 	unsigned nr_slices;
 	struct blk_slice slices[BLK_RQ_MAX_SLICES];
-	uint64_t start_time_ns;        /* the bio's submission: latency statistics and the deadline */
-	uint64_t deadline_ns;          /* timeout */
+	uint64_t start_time_ns;        /* queued: the bio's submission; latency is measured from here */
+	uint64_t io_start_time_ns;     /* dispatched: the timeout runs from here (q->timeout_ns) */
 	struct request *next;          /* plug list */
 	struct llist_node llnode;      /* completion hand-over (drivers), requeue */
 	/* cmd_size bytes of driver data follow, cache-line aligned: blk_mq_rq_to_pdu */
@@ -128,6 +129,8 @@ struct blk_mq_ctx {
 	struct request_queue *q;
 	struct blk_mq_hw_ctx *hctxs[HCTX_MAX_TYPES];
 	unsigned index_hw[HCTX_MAX_TYPES];  /* this ctx's position in hctx->ctxs */
+	/* blk_mq_hctx_type resolved for the fast path: [op | (HIPRI ? 2 : 0)], reads and writes */
+	struct blk_mq_hw_ctx *rw_hctx[4];
 } __attribute__((aligned(64)));
 
 struct blk_mq_hw_ctx {
@@ -144,12 +147,13 @@ struct blk_mq_hw_ctx {
 	struct llist_node *done_list;  /* for drivers: requests to complete on this hctx's CPU */
 	struct llist_node *wait_list;  /* bios waiting for a tag */
 	struct {
-		uint64_t dispatched, completed;
+		uint64_t completed;
 	} __attribute__((aligned(64))) stat[MAX_CPUS]; /* per CPU: written without atomics */
 } __attribute__((aligned(64)));
 
 struct request_queue {
 	struct blk_mq_tag_set *tag_set;
+	const struct blk_mq_ops *mq_ops;  /* tag_set->ops */
 	struct blk_mq_hw_ctx *queue_hw_ctx[BLK_MQ_MAX_HW_QUEUES];
 	unsigned nr_hw_queues;
 	struct blk_mq_ctx ctxs[MAX_CPUS];
@@ -199,6 +203,9 @@ static inline enum hctx_type blk_mq_hctx_type(const struct blk_mq_tag_set *set, 
 }
 
 struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct queue_limits *lim);
+/* Derives b->fast from its queue's limits, features and size (done for
+ * every device blk_add_disk registers, partitions included). */
+void blk_bdev_init_fast(struct block_device *b);
 /* Registers a whole device on q (and its GPT partitions). */
 struct block_device *blk_add_disk(struct request_queue *q, const char *name, uint64_t nr_sectors,
 				  unsigned features, void *driver_data);
@@ -223,7 +230,8 @@ void blk_mq_register_queue(struct request_queue *q);
 /* Checks the deadlines of the hctxs whose first CPU is this one (every CPU's tick). */
 void blk_mq_timeout_tick(void);
 
-/* Requests handed to / completed by this hctx, summed over the CPUs. */
+/* Requests completed by this hctx, summed over the CPUs; dispatched adds
+ * the ones in flight now (a requeued request counts once). */
 uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx);
 uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx);
 

@@ -92,7 +92,7 @@ struct queue_limits {
 };
 
 /* Counters kept per device (and per hctx), updated on completion. */
-#define BLK_LAT_BUCKETS 32         /* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)) */
+#define BLK_LAT_BUCKETS 64         /* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)), 0 holds 0 too */
 struct blk_stats {
 	uint64_t ios[REQ_OP_COUNT];
 	uint64_t sectors[REQ_OP_COUNT];
@@ -114,11 +114,41 @@ struct block_device {
 	unsigned features;
 	struct request_queue *q;
 	void *driver_data;
+	/* What submit_bio's fast path checks a one-vec read or write against,
+	 * derived from the queue's limits and the features when the device is
+	 * registered: anything else takes the general path. */
+	struct {
+		uint32_t max_bytes;        /* min(max_sectors in bytes, max_segment_size) */
+		uint32_t block_mask;       /* logical block size - 1 */
+		uint32_t dma_mask;         /* dma_alignment */
+		unsigned flags_slow;       /* request flags the general path must see */
+		uint64_t boundary;         /* ~seg_boundary_mask: bits a segment may not change */
+	} fast;
 	struct blk_stats stats[MAX_CPUS]; /* per CPU: no shared cache line on the I/O path */
 };
 
-void bio_init(struct bio *bio, struct block_device *bdev, enum req_op op, unsigned flags, uint64_t sector,
-	      struct bio_vec *vecs, unsigned nr_vecs);
+/* An end_io that does nothing: bio_init's, until the caller sets its own. */
+void bio_end_io_none(struct bio *bio);
+
+/* Fills in a bio; the internal fields are submit_bio's to set. Inline: the
+ * caller builds its bio in place, as it would fill a command. */
+static inline void bio_init(struct bio *bio, struct block_device *bdev, enum req_op op, unsigned flags,
+			    uint64_t sector, struct bio_vec *vecs, unsigned nr_vecs)
+{
+	uint32_t size = 0;
+	for (unsigned i = 0; i < nr_vecs; i++)
+		size += vecs[i].len;
+	bio->bdev = bdev;
+	bio->op = op;
+	bio->flags = flags;
+	bio->sector = sector;
+	bio->vecs = vecs;
+	bio->nr_vecs = nr_vecs;
+	bio->size = size;
+	bio->end_io = bio_end_io_none;
+	bio->private = NULL;
+	bio->status = BLK_STS_OK;
+}
 void submit_bio(struct bio *bio);
 /* Submits and waits (sleeping in the idle loop); returns the status. */
 blk_status_t submit_bio_wait(struct bio *bio);

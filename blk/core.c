@@ -26,15 +26,17 @@ const char *blk_op_name(enum req_op op)
 
 /* ---- bio pieces ---- */
 
-static void bio_piece_done(struct bio *bio, blk_status_t status)
+void bio_end_io_none(struct bio *bio) { (void)bio; }
+
+static inline void bio_piece_done(struct bio *bio, blk_status_t status)
 {
 	if (status) {
 		blk_status_t ok = BLK_STS_OK;
 		__atomic_compare_exchange_n(&bio->status, &ok, status, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	}
 	/* remaining == 1: no other piece is left to race with, so no atomic is needed */
-	if ((__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1 ||
-	     __atomic_sub_fetch(&bio->remaining, 1, __ATOMIC_ACQ_REL) == 0) && bio->end_io)
+	if (__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1 ||
+	    __atomic_sub_fetch(&bio->remaining, 1, __ATOMIC_ACQ_REL) == 0)
 		bio->end_io(bio);
 }
 
@@ -100,7 +102,6 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
 	rq->start_time_ns = bio->submit_ns;
-	rq->requeued = false;
 	rq->next = NULL;
 	return rq;
 }
@@ -128,39 +129,47 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 	return true;
 }
 
-static void dispatch_on(struct request *rq, bool last, unsigned cpu)
+/* queue_rq refused the request: the batch ends here (ring for what it
+ * accepted) and the request fails with the driver's status. */
+static void queue_rq_failed(struct request *rq, bool last, blk_status_t st)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	const struct blk_mq_ops *ops = hctx->q->mq_ops;
+	if (last && ops->commit_rqs)
+		ops->commit_rqs(hctx);
+	blk_mq_complete_request(rq, st);
+}
+
+/* Hands one request to the driver; now is the dispatch time (its timer
+ * starts). The fast path in submit_bio does the same inline. */
+static void dispatch_on(struct request *rq, bool last, uint64_t now)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	struct request_queue *q = hctx->q;
 	if (__atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE)) {
 		llist_push(&q->requeue_list, &rq->llnode);
-		if (last && q->tag_set->ops->commit_rqs)
-			q->tag_set->ops->commit_rqs(hctx); /* the batch ends here, early */
+		if (last && q->mq_ops->commit_rqs)
+			q->mq_ops->commit_rqs(hctx); /* the batch ends here, early */
 		return;
 	}
-	/* from submission (one clock read per I/O); a requeued request gets a new full timeout */
-	rq->deadline_ns = (rq->requeued ? blk_now_ns() : rq->start_time_ns) + q->timeout_ns;
+	rq->io_start_time_ns = now;
 	rq->requeued = false;
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
-	hctx->stat[cpu].dispatched++;
-	const struct blk_mq_ops *ops = q->tag_set->ops;
-	blk_status_t st = ops->queue_rq(hctx, rq, last);
-	if (st == BLK_STS_OK)
-		return;
-	if (last && ops->commit_rqs)
-		ops->commit_rqs(hctx); /* the batch ended early: ring for what was accepted */
-	blk_mq_complete_request(rq, st);
+	blk_status_t st = q->mq_ops->queue_rq(hctx, rq, last);
+	if (st != BLK_STS_OK)
+		queue_rq_failed(rq, last, st);
 }
+
+static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_now_ns()); }
 
 /* Sends a plugged list: one batch per run of requests for the same hctx,
  * `last` on the final one so the driver rings its doorbell once. */
-static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_cpu() % MAX_CPUS); }
-
 static void dispatch_list(struct request *rq)
 {
+	uint64_t now = blk_now_ns();
 	while (rq) {
 		struct request *next = rq->next;
-		dispatch(rq, !next || next->mq_hctx != rq->mq_hctx);
+		dispatch_on(rq, !next || next->mq_hctx != rq->mq_hctx, now);
 		rq = next;
 	}
 }
@@ -261,17 +270,9 @@ static blk_status_t bio_check(const struct bio *bio)
 	return BLK_STS_OK;
 }
 
-/* One vec, within every limit: one request, no splitting walk. */
-static bool one_piece(const struct bio *bio, const struct queue_limits *l)
-{
-	if (bio->nr_vecs != 1 || !has_data(bio->op) || bio->size > l->max_sectors << SECTOR_SHIFT ||
-	    bio->size > l->max_segment_size)
-		return false;
-	uint64_t first = bio->vecs[0].phys, last = first + bio->size - 1;
-	return (first | l->seg_boundary_mask) == (last | l->seg_boundary_mask);
-}
-
-void submit_bio(struct bio *bio)
+/* Everything but the fast path: checks, flush and FUA without a write
+ * cache, splitting, the plug, waiting for a tag, a frozen queue. */
+static void submit_bio_slow(struct bio *bio)
 {
 	struct request_queue *q = bio->bdev->q;
 	if (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE)) {
@@ -279,8 +280,6 @@ void submit_bio(struct bio *bio)
 		return;
 	}
 	bio->status = bio_check(bio);
-	bio->remaining = 1;
-	bio->submit_ns = blk_now_ns();
 	if (bio->status) {
 		bio->bdev->whole->stats[blk_cpu() % MAX_CPUS].errors++;
 		bio_piece_done(bio, bio->status);
@@ -292,18 +291,77 @@ void submit_bio(struct bio *bio)
 	}
 	if (!(bio->bdev->features & BLK_FEAT_WRITE_CACHE))
 		bio->flags &= ~(unsigned)(REQ_FUA | REQ_PREFLUSH); /* every write is durable already */
+	submit_pieces(bio, 0);
+}
+
+/*
+ * A read or write of one vec that needs no split, with flags the device
+ * takes as they are: bio_check's tests, folded. Unsigned wrap-around does
+ * some of the work: size - 1 catches size 0, and op > WRITE every other op.
+ * fast.max_bytes is at most the device size, so nr_sectors - size's sectors
+ * cannot wrap; the DMA alignment is below the block size (limits_ok), so a
+ * size that is a multiple of blocks satisfies it.
+ */
+static inline bool bio_is_fast(const struct bio *bio, const struct block_device *b)
+{
+	if (bio->nr_vecs != 1) /* first: a bio without data may have no vecs at all */
+		return false;
+	const struct bio_vec *v = bio->vecs;
+	uint32_t size = bio->size;
+	uint64_t sector = bio->sector, phys = v->phys;
+	return (unsigned)bio->op <= REQ_OP_WRITE && !(bio->flags & b->fast.flags_slow) &&
+	       size - 1 < b->fast.max_bytes && v->len == size &&
+	       !(((sector << SECTOR_SHIFT | size) & b->fast.block_mask) | (phys & b->fast.dma_mask)) &&
+	       sector <= b->nr_sectors - (size >> SECTOR_SHIFT) && !((phys ^ (phys + size - 1)) & b->fast.boundary);
+}
+
+/*
+ * The path of almost every I/O: one vec, one request, no plug. Checks that
+ * fold into a few compares, a tag from this CPU's hint word, the request
+ * filled in place and handed to the driver, all inline. Anything unusual
+ * (a frozen or quiesced queue, a plug, no free tag in the hint word's
+ * neighbourhood) goes the general way.
+ */
+void submit_bio(struct bio *bio)
+{
+	struct block_device *b = bio->bdev;
+	struct request_queue *q = b->q;
 	unsigned cpu = blk_cpu() % MAX_CPUS;
-	struct request *rq;
-	if (one_piece(bio, &q->limits) && !plugs[cpu] && (rq = get_request(q, bio, cpu))) {
-		rq->__sector = bio->bdev->start_sector + bio->sector;
-		rq->slices[0] = (struct blk_slice){ bio, 0, bio->size };
-		rq->nr_slices = 1;
-		rq->__data_len = bio->size;
-		rq->nr_phys_segments = 1;
-		dispatch_on(rq, true, cpu); /* the bio's one reference is the request's */
+	uint64_t now = blk_now_ns();
+	bio->remaining = 1;
+	bio->status = BLK_STS_OK;
+	if (__builtin_expect(!bio_is_fast(bio, b) || plugs[cpu] ||
+			     (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE) |
+			      __atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE)), 0)) {
+		bio->submit_ns = now;
+		submit_bio_slow(bio);
 		return;
 	}
-	submit_pieces(bio, 0);
+	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
+	struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI) >> 1];
+	unsigned tag;
+	if (__builtin_expect(!blk_mq_get_tag_fast(hctx->tags, cpu, &tag), 0)) {
+		bio->submit_ns = now;
+		submit_bio_slow(bio); /* searches every word, or waits for a tag */
+		return;
+	}
+	struct request *rq = hctx->rqs[tag];
+	rq->q = q;
+	rq->mq_ctx = ctx;
+	rq->mq_hctx = hctx;
+	rq->op = bio->op;
+	rq->cmd_flags = bio->flags;
+	rq->__sector = b->start_sector + bio->sector;
+	rq->__data_len = bio->size;
+	rq->nr_phys_segments = 1;
+	rq->nr_slices = 1;
+	rq->slices[0] = (struct blk_slice){ bio, 0, bio->size }; /* the bio's one reference is the request's */
+	rq->start_time_ns = now;
+	rq->io_start_time_ns = now;
+	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+	blk_status_t st = q->mq_ops->queue_rq(hctx, rq, true);
+	if (__builtin_expect(st != BLK_STS_OK, 0))
+		queue_rq_failed(rq, true, st);
 }
 
 void blk_flush_plug(void)
@@ -335,41 +393,53 @@ void blk_finish_plug(struct blk_plug *plug)
 
 /* ---- completion ---- */
 
-static unsigned log2_bucket(uint64_t ns)
+static inline unsigned log2_bucket(uint64_t ns) { return 63 - (unsigned)__builtin_clzll(ns | 1); }
+
+/* The rest of a completion that failed or carries pieces of several bios:
+ * the bios are copied out first, since the request is reused once its tag
+ * is free. */
+__attribute__((noinline)) static void complete_slow(struct request *rq, blk_status_t status, unsigned cpu)
 {
-	unsigned b = ns ? 63 - (unsigned)__builtin_clzll(ns) : 0;
-	return b < BLK_LAT_BUCKETS ? b : BLK_LAT_BUCKETS - 1;
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned n = rq->nr_slices;
+	struct bio *bios[BLK_RQ_MAX_SLICES];
+	if (status)
+		rq->q->stats[cpu].errors++;
+	for (unsigned i = 0; i < n; i++)
+		bios[i] = rq->slices[i].bio;
+	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc);
+	if (!llist_empty(&hctx->wait_list))
+		blk_mq_run_wait_list(hctx);
+	for (unsigned i = 0; i < n; i++)
+		bio_piece_done(bios[i], status);
 }
 
 void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
-	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	int in_flight = RQ_IN_FLIGHT, timed_out = RQ_TIMED_OUT;
-	if (!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+	int expected = RQ_IN_FLIGHT;
+	if (!__atomic_compare_exchange_n(&rq->state, &expected, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED) &&
-	    !__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
+	    (expected != RQ_TIMED_OUT ||
+	     !__atomic_compare_exchange_n(&rq->state, &expected, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+					  __ATOMIC_RELAXED)))
 		return; /* completed already: a late or duplicate completion */
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned cpu = blk_cpu() % MAX_CPUS;
 	struct blk_stats *st = &rq->q->stats[cpu];
-	st->ios[rq->op]++;
-	st->sectors[rq->op] += rq->__data_len >> SECTOR_SHIFT;
+	enum req_op op = rq->op;
+	st->ios[op]++;
+	st->sectors[op] += rq->__data_len >> SECTOR_SHIFT;
 	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
-	if (status)
-		st->errors++;
-	unsigned n = rq->nr_slices;
-	struct blk_slice slices[BLK_RQ_MAX_SLICES];
-	struct bio *only = rq->slices[0].bio; /* the common case: one bio, no copy */
-	for (unsigned i = 0; n > 1 && i < n; i++)
-		slices[i] = rq->slices[i];
 	hctx->stat[cpu].completed++;
-	blk_mq_put_tag(hctx->tags, cpu, (unsigned)rq->tag); /* rq may be reused from here on */
-	if (n == 1)
-		bio_piece_done(only, status);
-	for (unsigned i = 0; n > 1 && i < n; i++)
-		bio_piece_done(slices[i].bio, status);
+	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
+		complete_slow(rq, status, cpu);
+		return;
+	}
+	struct bio *bio = rq->slices[0].bio;
+	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc); /* rq may be reused from here on */
 	if (!llist_empty(&hctx->wait_list))
-		blk_mq_run_wait_list(hctx);
+		blk_mq_run_wait_list(hctx); /* the bios that waited for a tag go first */
+	bio_piece_done(bio, BLK_STS_OK);
 }
 
 /* ---- requeue, quiesce, freeze, timeouts ---- */
@@ -439,12 +509,13 @@ void blk_mq_register_queue(struct request_queue *q)
 
 static void timeout_check_hctx(struct blk_mq_hw_ctx *hctx, uint64_t now)
 {
-	const struct blk_mq_ops *ops = hctx->q->tag_set->ops;
+	const struct blk_mq_ops *ops = hctx->q->mq_ops;
 	for (unsigned tag = 0; tag < hctx->tags->nr_tags; tag++) {
 		struct request *rq = hctx->rqs[tag];
 		int in_flight = RQ_IN_FLIGHT;
 		if (!blk_mq_tag_busy(hctx->tags, tag) || rq->mq_hctx != hctx ||
-		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != RQ_IN_FLIGHT || now < rq->deadline_ns ||
+		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != RQ_IN_FLIGHT ||
+		    now < rq->io_start_time_ns + hctx->q->timeout_ns ||
 		    !__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_TIMED_OUT, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_RELAXED))
 			continue;
@@ -452,7 +523,7 @@ static void timeout_check_hctx(struct blk_mq_hw_ctx *hctx, uint64_t now)
 		enum blk_eh_timer_return r = ops->timeout ? ops->timeout(rq) : BLK_EH_DONE;
 		int timed_out = RQ_TIMED_OUT;
 		if (r == BLK_EH_RESET_TIMER) {
-			rq->deadline_ns = now + hctx->q->timeout_ns;
+			rq->io_start_time_ns = now; /* the timer starts again */
 			__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_IN_FLIGHT, false, __ATOMIC_ACQ_REL,
 						    __ATOMIC_RELAXED);
 		} else if (!ops->timeout) {
@@ -476,11 +547,17 @@ void blk_mq_timeout_tick(void)
 	}
 }
 
+/* Not counted on the I/O path: what completed, plus what is in the
+ * driver's hands now (a snapshot while I/O runs). */
 uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx)
 {
-	uint64_t n = 0;
-	for (unsigned c = 0; c < MAX_CPUS; c++)
-		n += hctx->stat[c].dispatched;
+	uint64_t n = blk_mq_hctx_completed(hctx);
+	for (unsigned tag = 0; tag < hctx->tags->nr_tags; tag++) {
+		const struct request *rq = hctx->rqs[tag];
+		int state = __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE);
+		n += blk_mq_tag_busy(hctx->tags, tag) && rq->mq_hctx == hctx &&
+		     (state == RQ_IN_FLIGHT || state == RQ_TIMED_OUT);
+	}
 	return n;
 }
 
@@ -494,7 +571,7 @@ uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx)
 
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx)
 {
-	const struct blk_mq_ops *ops = hctx->q->tag_set->ops;
+	const struct blk_mq_ops *ops = hctx->q->mq_ops;
 	return ops->poll ? ops->poll(hctx) : 0;
 }
 

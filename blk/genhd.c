@@ -79,20 +79,6 @@ blk_status_t submit_bio_wait(struct bio *bio)
 	return bio->status;
 }
 
-void bio_init(struct bio *bio, struct block_device *bdev, enum req_op op, unsigned flags, uint64_t sector,
-	      struct bio_vec *vecs, unsigned nr_vecs)
-{
-	memset(bio, 0, sizeof(*bio));
-	bio->bdev = bdev;
-	bio->op = op;
-	bio->flags = flags;
-	bio->sector = sector;
-	bio->vecs = vecs;
-	bio->nr_vecs = nr_vecs;
-	for (unsigned i = 0; i < nr_vecs; i++)
-		bio->size += vecs[i].len;
-}
-
 blk_status_t blkdev_rw(struct block_device *bdev, enum req_op op, unsigned flags, uint64_t sector, void *buf,
 		       uint32_t bytes)
 {
@@ -143,6 +129,22 @@ static bool gpt_worth_parsing(struct gpt_ctx *c)
 	return yes;
 }
 
+void blk_bdev_init_fast(struct block_device *b)
+{
+	const struct queue_limits *l = &b->q->limits;
+	uint64_t max = (uint64_t)l->max_sectors << SECTOR_SHIFT;
+	if (max > l->max_segment_size)
+		max = l->max_segment_size;
+	if (max > b->nr_sectors << SECTOR_SHIFT)
+		max = b->nr_sectors << SECTOR_SHIFT; /* so the range check cannot wrap */
+	b->fast.max_bytes = (uint32_t)max;
+	b->fast.block_mask = l->logical_block_size - 1;
+	b->fast.dma_mask = l->dma_alignment;
+	b->fast.flags_slow = ~((b->features & BLK_FEAT_POLL ? REQ_HIPRI : 0) |
+			       (b->features & BLK_FEAT_WRITE_CACHE ? REQ_FUA | REQ_PREFLUSH : 0));
+	b->fast.boundary = ~l->seg_boundary_mask;
+}
+
 static void add_partitions(struct block_device *disk)
 {
 	struct gpt_part parts[MAX_PARTS];
@@ -175,6 +177,7 @@ static void add_partitions(struct block_device *disk)
 		p->features = disk->features;
 		p->q = disk->q;
 		p->driver_data = disk->driver_data;
+		blk_bdev_init_fast(p);
 	}
 	kprintf("blk: %s: GPT with %d partition%s\n", disk->name, n, n == 1 ? "" : "s");
 }
@@ -190,6 +193,7 @@ struct block_device *blk_add_disk(struct request_queue *q, const char *name, uin
 	b->features = features;
 	b->q = q;
 	b->driver_data = driver_data;
+	blk_bdev_init_fast(b);
 	q->disk = b;
 	q->stats = b->stats;
 	add_partitions(b);

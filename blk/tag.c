@@ -150,8 +150,24 @@ int blk_mq_tags_init(struct blk_mq_tags *t, unsigned nr_tags, unsigned nr_reserv
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
 		unsigned w = (tag_cpu_spread(cpu) * t->normal.nr_words) / MAX_CPUS;
 		t->hint[cpu].next = w << t->normal.shift;
+		t->hint[cpu].cached = BLK_MQ_NO_TAG;
 	}
 	return 0;
+}
+
+/* The map is full: a tag some CPU keeps (blk_mq_put_tag_at), ours first.
+ * A plain load skips the lines that keep none. */
+static int tag_take_kept(struct blk_mq_tags *t, unsigned cpu)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		int *kept = &t->hint[(cpu + i) & (MAX_CPUS - 1)].cached;
+		if (__atomic_load_n(kept, __ATOMIC_RELAXED) == BLK_MQ_NO_TAG)
+			continue;
+		int tag = __atomic_exchange_n(kept, BLK_MQ_NO_TAG, __ATOMIC_ACQUIRE);
+		if (tag != BLK_MQ_NO_TAG)
+			return tag;
+	}
+	return BLK_MQ_NO_TAG;
 }
 
 int blk_mq_get_tag(struct blk_mq_tags *t, unsigned cpu, bool reserved)
@@ -163,26 +179,35 @@ int blk_mq_get_tag(struct blk_mq_tags *t, unsigned cpu, bool reserved)
 	unsigned *hint = &t->hint[cpu & (MAX_CPUS - 1)].next;
 	int index = tag_map_get(m, __atomic_load_n(hint, __ATOMIC_RELAXED));
 	if (index < 0)
-		return BLK_MQ_NO_TAG;
+		return tag_take_kept(t, cpu);
 	unsigned next = (unsigned)index + 1;
 	__atomic_store_n(hint, next == m->depth ? 0 : next, __ATOMIC_RELAXED);
 	return index + (int)m->first_tag;
 }
 
-void blk_mq_put_tag(struct blk_mq_tags *t, unsigned cpu, unsigned tag)
+void blk_mq_tag_locate(struct blk_mq_tags *t, unsigned tag, struct blk_mq_tag_loc *loc)
 {
-	if (tag < t->nr_reserved_tags) {
+	bool reserved = tag < t->nr_reserved_tags;
+	struct blk_mq_tag_map *m = reserved ? &t->reserved : &t->normal;
+	unsigned index = tag - m->first_tag;
+	loc->word = tag_word(m, index >> m->shift);
+	loc->mask = 1ull << (index & ((1u << m->shift) - 1));
+	loc->hint = reserved ? BLK_MQ_NO_HINT : index;
+}
+
+void blk_mq_put_reserved_tag(struct blk_mq_tags *t, unsigned tag)
+{
+	if (tag < t->nr_reserved_tags)
 		tag_map_put(&t->reserved, tag);
-	} else if (tag < t->nr_tags) {
-		unsigned index = tag - t->normal.first_tag;
-		tag_map_put(&t->normal, index);
-		__atomic_store_n(&t->hint[cpu & (MAX_CPUS - 1)].next, index, __ATOMIC_RELAXED);
-	}
 }
 
 unsigned blk_mq_tags_in_use(const struct blk_mq_tags *t)
 {
-	return tag_map_in_use(&t->reserved) + tag_map_in_use(&t->normal);
+	unsigned kept = 0;
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+		kept += __atomic_load_n(&t->hint[cpu].cached, __ATOMIC_RELAXED) != BLK_MQ_NO_TAG;
+	unsigned set = tag_map_in_use(&t->reserved) + tag_map_in_use(&t->normal);
+	return set > kept ? set - kept : 0; /* a snapshot taken while tags move may be off */
 }
 
 bool blk_mq_tag_busy(const struct blk_mq_tags *t, unsigned tag)

@@ -74,10 +74,12 @@ struct blk_mq_tag_map {
 	unsigned first_tag;     /* the tag of bit 0 of word 0 */
 };
 
-/* Per-CPU search start for the normal map, alone on its cache line because
- * its CPU writes it on every get and put. */
+/* Per CPU, alone on its cache line because its CPU writes it on every get
+ * and put: where the search of the normal map starts, and the one normal tag
+ * this CPU keeps (see blk_mq_put_tag_at). */
 struct blk_mq_tag_hint {
 	unsigned next;          /* index into the normal map, always < its depth */
+	int cached;             /* a normal tag, taken in the map but free; or BLK_MQ_NO_TAG */
 } __attribute__((aligned(BLK_MQ_TAG_CACHELINE)));
 
 /*
@@ -112,11 +114,82 @@ int blk_mq_tags_init(struct blk_mq_tags *t, unsigned nr_tags, unsigned nr_reserv
  * hint, and is taken modulo MAX_CPUS). Acquire. */
 int blk_mq_get_tag(struct blk_mq_tags *t, unsigned cpu, bool reserved);
 
+/*
+ * The I/O path's get: the tag this CPU kept at its last completion (one
+ * exchange on its own cache line), else one try at the lowest free bit of
+ * the word holding its hint. False when both fail: the caller goes on to
+ * blk_mq_get_tag, which searches every word and takes other CPUs' kept tags.
+ */
+static inline bool blk_mq_get_tag_fast(struct blk_mq_tags *t, unsigned cpu, unsigned *tag)
+{
+	struct blk_mq_tag_hint *h = &t->hint[cpu & (MAX_CPUS - 1)];
+	int kept = __atomic_exchange_n(&h->cached, BLK_MQ_NO_TAG, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(kept != BLK_MQ_NO_TAG, 1)) {
+		*tag = (unsigned)kept;
+		return true;
+	}
+	unsigned w = __atomic_load_n(&h->next, __ATOMIC_RELAXED) >> t->normal.shift;
+	uint64_t *word = &t->normal_words[w << BLK_MQ_TAG_STRIDE_SHIFT];
+	uint64_t free = ~__atomic_load_n(word, __ATOMIC_RELAXED);
+	if (__builtin_expect(free == 0, 0))
+		return false;
+	unsigned bit = (unsigned)__builtin_ctzll(free);
+	uint64_t mask = 1ull << bit;
+	if (__builtin_expect(__atomic_fetch_or(word, mask, __ATOMIC_ACQUIRE) & mask, 0)) /* lock bts */
+		return false;
+	*tag = (w << t->normal.shift) + bit + t->normal.first_tag;
+	return true;
+}
+
+void blk_mq_put_reserved_tag(struct blk_mq_tags *t, unsigned tag);
+
+/* Where a tag's bit lives, worked out once (a request keeps its tag's) so
+ * that freeing it on the I/O path is one locked AND and a store. */
+#define BLK_MQ_NO_HINT (~0u)
+struct blk_mq_tag_loc {
+	uint64_t *word;
+	uint64_t mask;
+	unsigned hint;          /* the hint a put leaves, or BLK_MQ_NO_HINT (reserved) */
+};
+void blk_mq_tag_locate(struct blk_mq_tags *t, unsigned tag, struct blk_mq_tag_loc *loc);
+
+/*
+ * The I/O path's put of `tag` (loc is where it lives): a normal tag is kept
+ * for this CPU's next blk_mq_get_tag_fast when it keeps none yet, without
+ * touching the shared map; otherwise it is freed in the map as by
+ * blk_mq_put_tag. A kept tag stays set in the map, but counts as free:
+ * blk_mq_tags_in_use leaves it out and blk_mq_get_tag takes it when the map
+ * is full, so no CPU waits for a tag another one keeps. Release.
+ */
+static inline void blk_mq_put_tag_at(struct blk_mq_tags *t, unsigned cpu, unsigned tag,
+				     const struct blk_mq_tag_loc *loc)
+{
+	struct blk_mq_tag_hint *h = &t->hint[cpu & (MAX_CPUS - 1)];
+	int none = BLK_MQ_NO_TAG;
+	if (__builtin_expect(loc->hint != BLK_MQ_NO_HINT, 1)) {
+		if (__atomic_compare_exchange_n(&h->cached, &none, (int)tag, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return;
+		__atomic_store_n(&h->next, loc->hint, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_and(loc->word, ~loc->mask, __ATOMIC_RELEASE);
+}
+
 /* Frees a tag the caller owns; cpu is the caller's CPU, whose hint moves to
  * the freed tag so its next get reuses a cache-hot request. A tag >= nr_tags
  * is ignored; freeing a tag nobody owns is a bug the allocator cannot see.
- * Release. */
-void blk_mq_put_tag(struct blk_mq_tags *t, unsigned cpu, unsigned tag);
+ * Release. Inline: it is on every completion. */
+static inline void blk_mq_put_tag(struct blk_mq_tags *t, unsigned cpu, unsigned tag)
+{
+	unsigned index = tag - t->normal.first_tag; /* first_tag == nr_reserved_tags */
+	if (__builtin_expect(index < t->normal.depth, 1)) {
+		uint64_t *word = &t->normal_words[(index >> t->normal.shift) << BLK_MQ_TAG_STRIDE_SHIFT];
+		__atomic_fetch_and(word, ~(1ull << (index & ((1u << t->normal.shift) - 1))), __ATOMIC_RELEASE);
+		__atomic_store_n(&t->hint[cpu & (MAX_CPUS - 1)].next, index, __ATOMIC_RELAXED);
+	} else if (tag < t->nr_reserved_tags) {
+		blk_mq_put_reserved_tag(t, tag);
+	}
+}
 
 /* Tags taken, reserved ones included: exact when nothing runs concurrently,
  * a snapshot word by word otherwise. */

@@ -67,8 +67,10 @@ int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
 		set->static_rqs[i] = blk_mq_alloc_rqs(set->queue_depth, set->rq_size, &set->chunks);
 		if (!set->static_rqs[i])
 			goto nomem;
-		for (unsigned tag = 0; tag < set->queue_depth; tag++)
+		for (unsigned tag = 0; tag < set->queue_depth; tag++) {
 			set->static_rqs[i][tag]->tag = (int)tag;
+			blk_mq_tag_locate(set->tags[i], tag, &set->static_rqs[i][tag]->tag_loc);
+		}
 	}
 	return 0;
 nomem:
@@ -124,6 +126,9 @@ static void map_swqueue(struct request_queue *q, cpumask_t cpus)
 			hctx->ctxs[hctx->nr_ctx++] = ctx;
 			cpumask_set(&hctx->cpumask, cpu);
 		}
+		for (unsigned i = 0; i < 4; i++)
+			ctx->rw_hctx[i] = ctx->hctxs[blk_mq_hctx_type(set, i & 1 ? REQ_OP_WRITE : REQ_OP_READ,
+								      i & 2 ? REQ_HIPRI : 0)];
 	}
 }
 
@@ -132,6 +137,7 @@ static bool limits_ok(const struct queue_limits *l)
 {
 	uint32_t lbs = l->logical_block_size;
 	return lbs >= SECTOR_SIZE && (lbs & (lbs - 1)) == 0 && l->physical_block_size >= lbs &&
+	       l->dma_alignment < lbs && (l->dma_alignment & (l->dma_alignment + 1)) == 0 &&
 	       l->max_sectors >= lbs >> SECTOR_SHIFT && l->max_sectors <= UINT32_MAX >> SECTOR_SHIFT && l->max_segments >= 1 && l->max_segment_size >= lbs &&
 	       l->seg_boundary_mask >= 4095;
 }
@@ -145,6 +151,7 @@ struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct
 		return NULL;
 	memset(q, 0, sizeof(*q));
 	q->tag_set = set;
+	q->mq_ops = set->ops;
 	q->limits = *lim;
 	q->timeout_ns = BLK_DEFAULT_TIMEOUT_NS;
 	static struct blk_stats no_disk[MAX_CPUS]; /* I/O before a disk is registered */

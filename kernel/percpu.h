@@ -7,6 +7,7 @@
 #define KERNEL_PERCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/x86_64/gdt.h"
@@ -51,6 +52,15 @@ static inline struct cpu *this_cpu(void)
 }
 
 unsigned this_cpu_id(void);
+
+/* This CPU's number in one gs-relative load, for code that runs only after
+ * percpu_init_bsp (the block layer's I/O path); this_cpu_id works earlier. */
+static inline unsigned this_cpu_id_fast(void)
+{
+	unsigned id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct cpu, id)));
+	return id;
+}
 /* Sets up GDT/TSS/IDT and GS for the boot CPU on early static IST stacks. */
 void percpu_init_bsp(void);
 /* Replaces the early IST stacks with guard-paged ones once paging is ours. */

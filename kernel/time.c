@@ -20,7 +20,8 @@
 #define WAIT_BUDGET_TSC (20ull * 1000 * 1000 * 1000) /* ~several seconds on any CPU */
 #define FALLBACK_HZ 2000000000ull
 
-static uint64_t hz, boot_tsc;
+static uint64_t hz;
+uint64_t time_boot_tsc, time_ns_mult;
 static const char *source = "none";
 
 static uint64_t calibrate_pm_timer(void)
@@ -55,7 +56,7 @@ static uint64_t calibrate_pit(void)
 
 void time_init(uint64_t tsc0)
 {
-	boot_tsc = tsc0;
+	time_boot_tsc = tsc0;
 	if (acpi.pm_timer_port && (hz = calibrate_pm_timer()))
 		source = "ACPI PM timer";
 	else if ((hz = calibrate_pit()))
@@ -64,6 +65,7 @@ void time_init(uint64_t tsc0)
 		hz = FALLBACK_HZ;
 		source = "nothing (assumed 2 GHz)";
 	}
+	time_ns_mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / hz);
 	kprintf("time: TSC %llu.%03llu MHz, calibrated against %s\n", (unsigned long long)(hz / 1000000),
 		(unsigned long long)(hz / 1000 % 1000), source);
 }
@@ -76,10 +78,6 @@ uint64_t tsc_to_ns(uint64_t ticks)
 	return (uint64_t)((unsigned __int128)ticks * 1000000000u / hz);
 }
 
-uint64_t uptime_ns(void)
-{
-	return hz ? tsc_to_ns(rdtsc() - boot_tsc) : 0;
-}
 
 void udelay(uint64_t us)
 {

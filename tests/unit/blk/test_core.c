@@ -568,6 +568,14 @@ static void test_flush_and_fua(void **state)
 	tio_init(&t, cached, REQ_OP_WRITE, REQ_FUA, 0, 1, buf, 4096u);
 	submit_bio(&t.bio);
 	assert_int_equal(fake.calls[2].flags & REQ_FUA, REQ_FUA);
+
+	/* a flush with no vecs at all (blkdev_rw's): the checks look at none */
+	struct bio bio;
+	bio_init(&bio, cached, REQ_OP_FLUSH, 0, 0, NULL, 0);
+	submit_bio(&bio);
+	assert_int_equal(fake.nr_calls, 4);
+	assert_int_equal(fake.calls[3].op, REQ_OP_FLUSH);
+	assert_int_equal(bio.status, BLK_STS_OK);
 	free(buf);
 }
 
@@ -1062,7 +1070,8 @@ static void test_partition_offset(void **state)
 	part.nr_sectors = 48;
 	part.partno = 1;
 	part.whole = disk;
-	uint8_t *buf = buf_alloc(4096, 8);
+	blk_bdev_init_fast(&part);
+	uint8_t *buf = buf_alloc(65536, 8);
 	struct tio t;
 	tio_init(&t, &part, REQ_OP_WRITE, 0, 40, 1, buf, 4096u);
 	submit_bio(&t.bio);
@@ -1072,7 +1081,28 @@ static void test_partition_offset(void **state)
 	tio_init(&t, &part, REQ_OP_WRITE, 0, 44, 1, buf, 4096u);
 	submit_bio(&t.bio);
 	assert_int_equal(t.status, BLK_STS_INVAL);
+	/* larger than the whole partition, though within the disk's limits */
+	tio_init(&t, &part, REQ_OP_READ, 0, 0, 1, buf, 65536u);
+	submit_bio(&t.bio);
+	assert_int_equal(t.status, BLK_STS_INVAL);
 	assert_int_equal(fake.nr_calls, 1);
+	free(buf);
+}
+
+/* A bio whose size is less than its one vec carries size bytes, no more. */
+static void test_size_below_vec(void **state)
+{
+	(void)state;
+	struct block_device *b = make_disk((struct dev_opts){ 0 });
+	uint8_t *buf = buf_alloc(8192, 3);
+	struct tio t;
+	tio_init(&t, b, REQ_OP_WRITE, 0, 16, 1, buf, 8192u);
+	t.bio.size = 4096;
+	submit_bio(&t.bio);
+	assert_int_equal(t.status, BLK_STS_OK);
+	assert_int_equal(fake.nr_calls, 1);
+	assert_int_equal(fake.calls[0].sector, 16);
+	assert_int_equal(fake.calls[0].bytes, 4096);
 	free(buf);
 }
 
@@ -1163,6 +1193,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stats, setup),
 		cmocka_unit_test_setup(test_cpu_routing, setup),
 		cmocka_unit_test_setup(test_partition_offset, setup),
+		cmocka_unit_test_setup(test_size_below_vec, setup),
 		cmocka_unit_test_setup(test_seg_iter, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* The per-hardware-queue tag allocator: depths around word boundaries,
  * exhaustion and refill, reserved vs normal tags, per-CPU hint spreading,
- * bad input, and real threads racing get/put with an ownership array that
- * catches any tag handed out twice. */
+ * the I/O path's kept tags, bad input, and real threads racing get/put
+ * (both APIs) with an ownership array that catches any tag handed out
+ * twice. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,6 +221,57 @@ static void test_hints_spread(void **state)
 	assert_int_equal(blk_mq_get_tag(&tags, 17, false), 0);
 }
 
+/* The I/O path's API: a put keeps the tag for its CPU's next get, off the
+ * map's books but set in it; a full map hands out kept tags; reserved tags
+ * are never kept. */
+static void test_kept_tags(void **state)
+{
+	(void)state;
+	struct blk_mq_tag_loc loc;
+	unsigned t = 0, u = 0;
+	assert_int_equal(blk_mq_tags_init(&tags, 8, 0), 0);
+	assert_true(blk_mq_get_tag_fast(&tags, 0, &t));
+	assert_true(t < 8 && blk_mq_tag_busy(&tags, t));
+	blk_mq_tag_locate(&tags, t, &loc);
+	blk_mq_put_tag_at(&tags, 0, t, &loc);
+	assert_int_equal(blk_mq_tags_in_use(&tags), 0);
+	assert_true(blk_mq_tag_busy(&tags, t));        /* kept: still set in the map */
+	assert_true(blk_mq_get_tag_fast(&tags, 0, &u));
+	assert_int_equal(u, t);                        /* the same CPU gets it back */
+	blk_mq_put_tag_at(&tags, 0, t, &loc);
+
+	/* another CPU drains the map, then takes the kept tag, then nothing */
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(drain(&tags, 1, false), 8);
+	assert_true(seen[t]);
+	assert_int_equal(blk_mq_tags_in_use(&tags), 8);
+	assert_false(blk_mq_get_tag_fast(&tags, 0, &u));
+
+	/* CPU 1 keeps one tag; the next goes back to the map */
+	unsigned a = (t + 1) % 8, b = (t + 2) % 8;
+	blk_mq_tag_locate(&tags, a, &loc);
+	blk_mq_put_tag_at(&tags, 1, a, &loc);
+	blk_mq_tag_locate(&tags, b, &loc);
+	blk_mq_put_tag_at(&tags, 1, b, &loc);
+	assert_true(blk_mq_tag_busy(&tags, a));
+	assert_false(blk_mq_tag_busy(&tags, b));
+	assert_int_equal(blk_mq_tags_in_use(&tags), 6);
+	assert_true(blk_mq_get_tag_fast(&tags, 1, &u));
+	assert_int_equal(u, a);
+	assert_true(blk_mq_get_tag_fast(&tags, 1, &u)); /* from the map, at the hint b left */
+	assert_int_equal(u, b);
+
+	/* reserved tags are never kept */
+	assert_int_equal(blk_mq_tags_init(&tags, 8, 2), 0);
+	int r = blk_mq_get_tag(&tags, 0, true);
+	assert_true(r >= 0 && r < 2);
+	blk_mq_tag_locate(&tags, (unsigned)r, &loc);
+	assert_int_equal(loc.hint, BLK_MQ_NO_HINT);
+	blk_mq_put_tag_at(&tags, 0, (unsigned)r, &loc);
+	assert_false(blk_mq_tag_busy(&tags, (unsigned)r));
+	assert_int_equal(tags.hint[0].cached, BLK_MQ_NO_TAG);
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -255,6 +307,7 @@ struct stress {
 	unsigned id;           /* 1-based owner id */
 	unsigned reserved_every;  /* every n-th get asks for a reserved tag; 0: never */
 	unsigned hold;            /* tags this thread holds at most, <= STRESS_HOLD_MAX */
+	bool fast;                /* every other get and put through the I/O path's API */
 	unsigned long got, none;
 };
 
@@ -274,7 +327,13 @@ static void stress_put(struct stress *s, unsigned tag, unsigned long stamp)
 	payload[tag] = 0;
 	if (__atomic_exchange_n(&owner[tag], 0, __ATOMIC_RELAXED) != s->id)
 		__atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-	blk_mq_put_tag(s->t, s->cpu, tag);
+	if (s->fast && (stamp & 2)) {
+		struct blk_mq_tag_loc loc;
+		blk_mq_tag_locate(s->t, tag, &loc);
+		blk_mq_put_tag_at(s->t, s->cpu, tag, &loc);
+	} else {
+		blk_mq_put_tag(s->t, s->cpu, tag);
+	}
 }
 
 static void *stress_thread(void *arg)
@@ -301,7 +360,10 @@ static void *stress_thread(void *arg)
 			continue;
 		}
 		bool reserved = s->reserved_every && op % s->reserved_every == 0;
-		int tag = blk_mq_get_tag(s->t, s->cpu, reserved);
+		unsigned fast_tag;
+		int tag = !reserved && s->fast && (op & 1) ? (blk_mq_get_tag_fast(s->t, s->cpu, &fast_tag) ? (int)fast_tag
+										      : blk_mq_get_tag(s->t, s->cpu, false))
+							   : blk_mq_get_tag(s->t, s->cpu, reserved);
 		if (tag == BLK_MQ_NO_TAG) {
 			s->none++;
 			continue;
@@ -330,7 +392,7 @@ static void *stress_thread(void *arg)
 /* hold > the normal depth: every thread runs the queue dry by itself, so
  * the exhaustion path is taken however the threads get scheduled. */
 static void stress(unsigned nthreads, unsigned depth, unsigned nr_reserved, unsigned hold,
-		   bool same_cpu)
+		   bool same_cpu, bool fast)
 {
 	struct stress s[8];
 	pthread_t th[8];
@@ -342,7 +404,7 @@ static void stress(unsigned nthreads, unsigned depth, unsigned nr_reserved, unsi
 	assert_int_equal(blk_mq_tags_init(&tags, depth, nr_reserved), 0);
 	for (unsigned i = 0; i < nthreads; i++) {
 		s[i] = (struct stress){ .t = &tags, .cpu = same_cpu ? 0 : i, .id = i + 1,
-					.reserved_every = nr_reserved ? 16 : 0, .hold = hold };
+					.reserved_every = nr_reserved ? 16 : 0, .hold = hold, .fast = fast };
 		assert_int_equal(pthread_create(&th[i], NULL, stress_thread, &s[i]), 0);
 	}
 	unsigned long got = 0, none = 0;
@@ -353,8 +415,13 @@ static void stress(unsigned nthreads, unsigned depth, unsigned nr_reserved, unsi
 	}
 	assert_int_equal(errors, 0);
 	assert_int_equal(blk_mq_tags_in_use(&tags), 0);
+	unsigned kept = 0, busy = 0;
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+		kept += tags.hint[cpu].cached != BLK_MQ_NO_TAG;
 	for (unsigned i = 0; i < depth; i++)
-		assert_false(blk_mq_tag_busy(&tags, i));
+		busy += blk_mq_tag_busy(&tags, i);
+	assert_int_equal(busy, kept); /* only kept tags stay set in the map */
+	assert_true(fast || kept == 0);
 	assert_true(got > 0);
 	if (hold > depth - nr_reserved)
 		assert_true(none > 0);
@@ -363,17 +430,21 @@ static void stress(unsigned nthreads, unsigned depth, unsigned nr_reserved, unsi
 static void test_two_threads(void **state)
 {
 	(void)state;
-	stress(2, 16, 0, 20, false);     /* run dry all the time */
-	stress(2, 64, 2, 12, false);
-	stress(2, 1023, 0, 12, false);
+	stress(2, 16, 0, 20, false, false);     /* run dry all the time */
+	stress(2, 64, 2, 12, false, false);
+	stress(2, 1023, 0, 12, false, false);
+	stress(2, 16, 0, 20, false, true);
+	stress(2, 64, 2, 12, false, true);
 }
 
 static void test_four_threads(void **state)
 {
 	(void)state;
-	stress(4, 31, 3, 32, false);
-	stress(4, 32, 0, 36, true);      /* one hint shared by everyone */
-	stress(4, 4096, 64, 12, false);
+	stress(4, 31, 3, 32, false, false);
+	stress(4, 32, 0, 36, true, false);      /* one hint shared by everyone */
+	stress(4, 4096, 64, 12, false, false);
+	stress(4, 31, 3, 32, false, true);
+	stress(4, 32, 0, 36, true, true);       /* one kept tag raced by everyone */
 }
 
 int main(void)
@@ -384,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_exhaust_and_refill),
 		cmocka_unit_test(test_reserved_separate),
 		cmocka_unit_test(test_hints_spread),
+		cmocka_unit_test(test_kept_tags),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_four_threads),
