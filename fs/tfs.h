@@ -4,7 +4,9 @@
  *
  * Single-threaded: one caller at a time per mounted file system (the kernel
  * wraps it in a lock). All functions return 0 or a count on success and a
- * negative errno on failure; tfs_errmsg() then says what went wrong in words.
+ * negative errno on failure; tfs_errmsg() then says what went wrong in words
+ * (or is empty when the errno says it all). Each call clears the message, so
+ * it always describes the latest call on that file system.
  * Paths are absolute or relative to the root ("/a/b" and "a/b" are the same);
  * components are at most TFS_NAME_MAX bytes, "." and ".." are not special
  * names and are refused.

@@ -15,6 +15,13 @@ const char *tfs_errmsg(const struct tfs *fs)
 	return fs->msg;
 }
 
+/* Every public call on a mounted file system starts here: the message of an
+ * earlier call's failure must not be reported for this one. */
+void tfs_api_begin(struct tfs *fs)
+{
+	fs->msg[0] = 0;
+}
+
 /* Every call ends here: clean blocks beyond the cache target go. */
 int tfs_api_end(struct tfs *fs, int err)
 {
@@ -163,6 +170,7 @@ int tfs_mount(struct tfs_bdev *bdev, const struct tfs_mount_opts *opts, struct t
 
 int tfs_sync(struct tfs *fs)
 {
+	tfs_api_begin(fs);
 	if (fs->read_only)
 		return 0;
 	int err = tfs_txn_commit(fs);
@@ -197,6 +205,7 @@ int tfs_unmount(struct tfs *fs)
 
 int tfs_statfs(struct tfs *fs, struct tfs_statfs *st)
 {
+	tfs_api_begin(fs);
 	st->block_size = TFS_BLOCK_SIZE;
 	st->blocks = fs->sb.nr_blocks - 1 - fs->sb.data_start;
 	st->free_blocks = fs->free_blocks;
@@ -220,6 +229,7 @@ static void fill_stat(const struct tfs_inode_mem *im, struct tfs_stat *st)
 
 int tfs_stat(struct tfs *fs, const char *path, struct tfs_stat *st)
 {
+	tfs_api_begin(fs);
 	uint32_t ino;
 	struct tfs_inode_mem im;
 	int err = tfs_path_lookup(fs, path, &ino);
@@ -280,6 +290,7 @@ int tfs_create_in(struct tfs *fs, struct tfs_inode_mem *dir, const char *name, s
 
 int tfs_mkdir(struct tfs *fs, const char *path)
 {
+	tfs_api_begin(fs);
 	struct tfs_inode_mem dir;
 	const char *leaf;
 	size_t len;
@@ -368,16 +379,19 @@ static int unlink_or_rmdir(struct tfs *fs, const char *path, uint8_t want)
 
 int tfs_unlink(struct tfs *fs, const char *path)
 {
+	tfs_api_begin(fs);
 	return tfs_api_end(fs, unlink_or_rmdir(fs, path, TFS_TYPE_FILE));
 }
 
 int tfs_rmdir(struct tfs *fs, const char *path)
 {
+	tfs_api_begin(fs);
 	return tfs_api_end(fs, unlink_or_rmdir(fs, path, TFS_TYPE_DIR));
 }
 
 int tfs_truncate(struct tfs *fs, const char *path, uint64_t size)
 {
+	tfs_api_begin(fs);
 	uint32_t ino;
 	struct tfs_stat st;
 	int err = tfs_stat(fs, path, &st);
@@ -501,6 +515,7 @@ static int rename_apply(struct tfs *fs, struct rename_op *r)
 
 int tfs_rename(struct tfs *fs, const char *from, const char *to)
 {
+	tfs_api_begin(fs);
 	struct rename_op r;
 	memset(&r, 0, sizeof(r));
 	int err = tfs_load_parent(fs, from, &r.sp, &r.sname, &r.slen);

@@ -70,6 +70,7 @@ static int open_create(struct tfs *fs, const char *path, int flags, struct tfs_f
 
 int tfs_open(struct tfs *fs, const char *path, int flags, struct tfs_file **out)
 {
+	tfs_api_begin(fs);
 	struct tfs_file *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -97,6 +98,7 @@ int tfs_close(struct tfs_file *f)
 
 int64_t tfs_pread(struct tfs_file *f, void *buf, size_t len, uint64_t off)
 {
+	tfs_api_begin(f->fs);
 	if ((f->flags & TFS_O_ACCMODE) == TFS_O_WRONLY)
 		return -EBADF;
 	struct tfs_inode_mem im;
@@ -111,6 +113,7 @@ int64_t tfs_pread(struct tfs_file *f, void *buf, size_t len, uint64_t off)
 
 int64_t tfs_pwrite(struct tfs_file *f, const void *buf, size_t len, uint64_t off)
 {
+	tfs_api_begin(f->fs);
 	if ((f->flags & TFS_O_ACCMODE) == TFS_O_RDONLY)
 		return -EBADF;
 	struct tfs_inode_mem im;
@@ -165,6 +168,7 @@ int64_t tfs_seek(struct tfs_file *f, int64_t off, int whence)
 
 int tfs_ftruncate(struct tfs_file *f, uint64_t size)
 {
+	tfs_api_begin(f->fs);
 	if ((f->flags & TFS_O_ACCMODE) == TFS_O_RDONLY)
 		return -EBADF;
 	struct tfs_inode_mem im;
@@ -179,6 +183,7 @@ int tfs_ftruncate(struct tfs_file *f, uint64_t size)
 /* Commits everything, not only this file: one journal, one transaction. */
 int tfs_fsync(struct tfs_file *f)
 {
+	tfs_api_begin(f->fs);
 	if (f->fs->read_only)
 		return 0;
 	return tfs_api_end(f->fs, tfs_txn_commit(f->fs));
@@ -186,6 +191,7 @@ int tfs_fsync(struct tfs_file *f)
 
 int tfs_fstat(struct tfs_file *f, struct tfs_stat *st)
 {
+	tfs_api_begin(f->fs);
 	struct tfs_inode_mem im;
 	int err = handle_load(f->fs, f->ino, f->gen, &im);
 	if (!err) {
@@ -204,6 +210,7 @@ int tfs_fstat(struct tfs_file *f, struct tfs_stat *st)
 
 int tfs_opendir(struct tfs *fs, const char *path, struct tfs_dir **out)
 {
+	tfs_api_begin(fs);
 	uint32_t ino;
 	struct tfs_inode_mem im;
 	int err = tfs_path_lookup(fs, path, &ino);
@@ -226,6 +233,7 @@ int tfs_opendir(struct tfs *fs, const char *path, struct tfs_dir **out)
 
 int tfs_readdir(struct tfs_dir *d, struct tfs_dirent_info *ent)
 {
+	tfs_api_begin(d->fs);
 	struct tfs_inode_mem im;
 	int err = handle_load(d->fs, d->ino, d->gen, &im);
 	if (err)

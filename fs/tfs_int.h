@@ -182,6 +182,7 @@ struct tfs {
 };
 
 /* ---- shared by tfs_api.c and tfs_handle.c ---- */
+void tfs_api_begin(struct tfs *fs);
 int tfs_api_end(struct tfs *fs, int err);
 int tfs_op_failed(struct tfs *fs, int err);
 int tfs_load_parent(struct tfs *fs, const char *path, struct tfs_inode_mem *dir,

@@ -6,11 +6,15 @@
  * - write to fd 1 and 2 goes to the consoles; read on fd 0 waits for a byte.
  * - Files live on the mounted tfs (kernel/tfs_kernel.h): fds from 3 up map
  *   to tfs files, each syscall under the tfs lock; with nothing mounted,
- *   open/stat answer ENOENT.
+ *   open/stat answer ENOENT. Besides what newlib's stdio calls, pread,
+ *   pwrite, ftruncate and truncate (declared by newlib's unistd.h, which has
+ *   no code for them) are here too. The prototypes come from newlib's
+ *   headers, so a mismatch (lseek's 64-bit off_t) does not compile.
  * - Locks are recursive spinlocks that also disable interrupts, so malloc and
  *   stdio are safe across CPUs and against interrupt handlers on this CPU.
  *   They are not for the I/O hot path, which never calls malloc.
  */
+#define _POSIX_C_SOURCE 200809L /* the prototypes of pread, pwrite, ftruncate, truncate */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
+#include <unistd.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
@@ -34,8 +39,18 @@
 #include "kernel/time.h"
 #include "kernel/vm.h"
 
+/* Two errnos: newlib's reentrant wrappers (_open_r and friends, which stdio
+ * uses) clear and read the global int errno around each call and copy it to
+ * the caller's; a kernel caller of open() or pread() directly reads errno,
+ * the macro, which is *__errno(). set_errno sets both. */
 #undef errno
 extern int errno;
+
+static void set_errno(int e)
+{
+	errno = e;
+	*__errno() = e;
+}
 
 /* ---- locks ---- */
 
@@ -105,11 +120,11 @@ void *sbrk(ptrdiff_t incr)
 {
 	uint64_t old = heap_brk;
 	if (incr < 0 && (uint64_t)-incr > old) {
-		errno = EINVAL;
+		set_errno(EINVAL);
 		return (void *)-1;
 	}
 	if (incr > 0 && vm_heap_grow(old + (uint64_t)incr) != 0) {
-		errno = ENOMEM;
+		set_errno(ENOMEM);
 		return (void *)-1;
 	}
 	heap_brk = old + (uint64_t)incr;
@@ -133,7 +148,7 @@ static struct tfs_file *tfs_fd(int fd)
 static int64_t tfs_ret(int64_t r)
 {
 	if (r < 0) {
-		errno = (int)-r;
+		set_errno((int)-r);
 		return -1;
 	}
 	return r;
@@ -184,17 +199,17 @@ int close(int fd)
 	return (int)tfs_ret(r);
 }
 
-int write(int fd, const void *buf, size_t n)
+_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t n)
 {
 	if (fd == 1 || fd == 2) {
 		console_write(buf, n);
-		return (int)n;
+		return (_READ_WRITE_RETURN_TYPE)n;
 	}
 	tfs_kernel_lock();
 	struct tfs_file *f = tfs_fd(fd);
 	int64_t r = f ? tfs_write(f, buf, n) : -EBADF;
 	tfs_kernel_unlock();
-	return (int)tfs_ret(r);
+	return (_READ_WRITE_RETURN_TYPE)tfs_ret(r);
 }
 
 static int console_read(void *buf, size_t n)
@@ -208,7 +223,7 @@ static int console_read(void *buf, size_t n)
 	return 1;
 }
 
-int read(int fd, void *buf, size_t n)
+_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t n)
 {
 	if (fd == 0)
 		return console_read(buf, n);
@@ -216,27 +231,64 @@ int read(int fd, void *buf, size_t n)
 	struct tfs_file *f = tfs_fd(fd);
 	int64_t r = f ? tfs_read(f, buf, n) : -EBADF;
 	tfs_kernel_unlock();
-	return (int)tfs_ret(r);
+	return (_READ_WRITE_RETURN_TYPE)tfs_ret(r);
 }
 
 int isatty(int fd)
 {
 	if (fd >= 0 && fd < TFS_FD_BASE)
 		return 1;
-	errno = tfs_fd(fd) ? ENOTTY : EBADF;
+	set_errno(tfs_fd(fd) ? ENOTTY : EBADF);
 	return 0;
 }
 
-int lseek(int fd, int off, int whence)
+off_t lseek(int fd, off_t off, int whence)
 {
 	if (fd >= 0 && fd < TFS_FD_BASE) {
-		errno = ESPIPE;
+		set_errno(ESPIPE);
 		return -1;
 	}
 	int tw = whence == SEEK_CUR ? TFS_SEEK_CUR : whence == SEEK_END ? TFS_SEEK_END : TFS_SEEK_SET;
 	tfs_kernel_lock();
 	struct tfs_file *f = tfs_fd(fd);
 	int64_t r = f ? tfs_seek(f, off, tw) : -EBADF;
+	tfs_kernel_unlock();
+	return (off_t)tfs_ret(r);
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int64_t r = !f ? -EBADF : off < 0 ? -EINVAL : tfs_pread(f, buf, n, (uint64_t)off);
+	tfs_kernel_unlock();
+	return (ssize_t)tfs_ret(r);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int64_t r = !f ? -EBADF : off < 0 ? -EINVAL : tfs_pwrite(f, buf, n, (uint64_t)off);
+	tfs_kernel_unlock();
+	return (ssize_t)tfs_ret(r);
+}
+
+int ftruncate(int fd, off_t size)
+{
+	tfs_kernel_lock();
+	struct tfs_file *f = tfs_fd(fd);
+	int r = !f ? -EBADF : size < 0 ? -EINVAL : tfs_ftruncate(f, (uint64_t)size);
+	tfs_kernel_unlock();
+	return (int)tfs_ret(r);
+}
+
+int truncate(const char *path, off_t size)
+{
+	const char *rel;
+	tfs_kernel_lock();
+	struct tfs *fs = tfs_kernel_resolve(path, &rel);
+	int r = !fs ? -ENOENT : size < 0 ? -EINVAL : tfs_truncate(fs, rel, (uint64_t)size);
 	tfs_kernel_unlock();
 	return (int)tfs_ret(r);
 }
@@ -304,15 +356,15 @@ int unlink(const char *path) { return path_call(PATH_UNLINK, path, NULL, NULL); 
 int mkdir(const char *path, mode_t mode) { (void)mode; return path_call(PATH_MKDIR, path, NULL, NULL); }
 /* Ours rather than newlib's, which would link() then unlink(): tfs renames atomically. */
 int rename(const char *from, const char *to) { return path_call(PATH_RENAME, from, to, NULL); }
-int link(const char *a, const char *b) { (void)a, (void)b; errno = EMLINK; return -1; }
+int link(const char *a, const char *b) { (void)a, (void)b; set_errno(EMLINK); return -1; }
 
 /* ---- processes and time ---- */
 
-int getpid(void) { return 1; }
-int kill(int pid, int sig) { (void)pid, (void)sig; errno = EINVAL; return -1; }
-int fork(void) { errno = ENOSYS; return -1; }
-int execve(const char *p, char *const a[], char *const e[]) { (void)p, (void)a, (void)e; errno = ENOSYS; return -1; }
-int wait(int *status) { (void)status; errno = ECHILD; return -1; }
+pid_t getpid(void) { return 1; }
+int kill(int pid, int sig) { (void)pid, (void)sig; set_errno(EINVAL); return -1; }
+pid_t fork(void) { set_errno(ENOSYS); return -1; }
+int execve(const char *p, char *const a[], char *const e[]) { (void)p, (void)a, (void)e; set_errno(ENOSYS); return -1; }
+int wait(int *status) { (void)status; set_errno(ECHILD); return -1; }
 
 void _exit(int code)
 {

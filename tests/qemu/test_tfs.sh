@@ -1,8 +1,9 @@
 #!/bin/bash
 # tfs in the kernel: the shell's file commands and newlib's stdio on a tfs
 # mounted from NVMe, checked against the host tools (build/tools/) on the
-# same image both ways; and refusals with their reasons. The SIGKILL crash
-# test and fsbench are not here yet.
+# same image both ways; refusals with their reasons; the POSIX calls beyond
+# stdio's (truncate, ftruncate, 64-bit lseek) and the two forms of write.
+# The SIGKILL crash test is test_tfs_crash.sh, fsbench test_tfs_bench.sh.
 . "$(dirname "$0")/lib.sh"
 TOOLS=$ROOT/build/tools
 IMG=$WORK/nvme.img
@@ -53,8 +54,8 @@ ok_boot
 expect_log '^mount: nvme0n1: cannot mount: superblock: .*not a tfs file system'
 expect_log '^mount: nullb1: cannot mount: .+'
 expect_log '^cat: /nope: No such file or directory$'
-expect_log '^rmdir: /d: Directory not empty'
-expect_log '^rm: /d: Is a directory'
+expect_log '^rmdir: /d: Directory not empty$'
+expect_log '^rm: /d: Is a directory$'
 expect_log '^mount: nvme0n1: nvme0n1 is already mounted on / '
 expect_log '^mkfs: nvme0n1: in use: nvme0n1 is mounted on / \(umount first\)$'
 expect_log '^usage: cat '
@@ -80,4 +81,28 @@ if command -v sgdisk > /dev/null; then
 	[ "$("$TOOLS/tfs" "$IMG@p2" cat /t)" = "from kernel" ] || fail "tfs cat /t on p2 is not 'from kernel'"
 	sgdisk -v "$IMG" | grep -q 'No problems found' || fail "the GPT was damaged: $(sgdisk -v "$IMG" | head -n 3)"
 fi
+
+# (e) truncate goes through truncate(), or open + ftruncate for a new file,
+# and reports lseek(SEEK_END): 5 GiB (a hole) needs 64-bit offsets all the
+# way. write: a block device's name is the raw form, a path the file form,
+# anything else is refused; each form's usage error names that form.
+fresh_image
+boot --cmdline 'autorun="mkfs nvme0n1; mount nvme0n1; truncate /t 5g; stat /t; truncate /t 3000; write /w hi there; truncate /w 2; cksum /w; truncate /nodir/u 1; echo s=$?; truncate /t x; echo s=$?; write nullb1 8 1 0x41; echo s=$?; read nullb1 8 1; write nullb1 0 1; echo s=$?; write nvme9n1 0 1 2; echo s=$?; write /w; echo s=$?; ls /; umount; poweroff $?"'
+ok_boot
+expect_log '^truncate: /t: 5368709120 bytes$'
+expect_log '^/t: file, 5368709120 bytes, 0 blocks'
+expect_log '^truncate: /t: 3000 bytes$'
+expect_log '^truncate: /w: 2 bytes$'
+expect_log '^d8932aac 2 /w$'
+expect_log '^truncate: /nodir/u: No such file or directory$'
+expect_log '^usage: truncate FILE SIZE$'
+expect_log '^wrote 512 bytes at sector 8 of nullb1$'
+expect_log '^00000000  41 41 41 41 41 41 41 41  41 41 41 41 41 41 41 41  \|AAAAAAAAAAAAAAAA\|$'
+expect_log '^write: nvme9n1: no such block device, and not a file path \(paths start with /\)$'
+[ "$(grep -c '^usage: write DEV LBA COUNT PATTERN' "$LOG")" = 2 ] || fail "the raw form's usage is not shown twice"
+[ "$(grep -c '^usage: write FILE TEXT' "$LOG")" = 1 ] || fail "the file form's usage is not shown once"
+[ "$(grep '^s=' "$LOG" | tr '\n' ' ')" = "s=1 s=2 s=0 s=2 s=1 s=2 " ] || fail "statuses: $(grep '^s=' "$LOG" | tr '\n' ' ')"
+expect_no_log '^nvme9n1$'
+"$TOOLS/fsck.tfs" -n "$IMG" > /dev/null 2>&1 || fail "fsck.tfs -n after truncate: status $?"
+[ "$("$TOOLS/tfs" "$IMG" cat /w)" = hi ] || fail "tfs cat /w on the host is not hi"
 pass

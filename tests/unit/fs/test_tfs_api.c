@@ -136,6 +136,83 @@ static void test_statfs_and_enospc(void **state)
 	ram_bdev_free(&r);
 }
 
+/* tfs_errmsg() describes the latest call only: a failure's sentence is gone
+ * after a later success, and a later failure that has no sentence of its own
+ * (a plain ENOENT) does not show the old one. */
+static void test_errmsg_per_call(void **state)
+{
+	(void)state;
+	struct ram_bdev r;
+	t_mkfs(&r, 256);
+	struct tfs *fs = t_mount(&r);
+	struct tfs_statfs s0;
+	tfs_statfs(fs, &s0);
+	size_t big = (size_t)(s0.free_blocks + 10) * TFS_BLOCK_SIZE;
+	uint8_t *data = calloc(1, big);
+	struct tfs_file *f;
+	assert_int_equal(tfs_open(fs, "/big", TFS_O_RDWR | TFS_O_CREAT, &f), 0);
+	assert_true(tfs_write(f, data, big) > 0);
+	assert_int_equal(tfs_write(f, data, TFS_BLOCK_SIZE), -ENOSPC);
+	assert_string_equal(tfs_errmsg(fs), "no free blocks");
+	struct tfs_stat st;
+	assert_int_equal(tfs_stat(fs, "/big", &st), 0);
+	assert_string_equal(tfs_errmsg(fs), "");
+	assert_int_equal(tfs_write(f, data, TFS_BLOCK_SIZE), -ENOSPC);
+	assert_int_equal(tfs_stat(fs, "/nope", &st), -ENOENT);
+	assert_string_equal(tfs_errmsg(fs), "");
+	assert_int_equal(tfs_write(f, data, TFS_BLOCK_SIZE), -ENOSPC);
+	assert_int_equal(tfs_mkdir(fs, "/big"), -EEXIST);
+	assert_string_equal(tfs_errmsg(fs), "");
+	tfs_close(f);
+	assert_int_equal(tfs_unmount(fs), 0);
+	free(data);
+	ram_bdev_free(&r);
+}
+
+/* Positioned I/O and sizes: pwrite/pread at offsets, a sparse grow past the
+ * device's size (holes read as zeros), shrinking by path and by handle,
+ * fsync, and seeking past 4 GiB. */
+static void test_pread_pwrite_truncate(void **state)
+{
+	(void)state;
+	struct ram_bdev r;
+	t_mkfs(&r, 1024);
+	struct tfs *fs = t_mount(&r);
+	struct tfs_file *f;
+	uint8_t data[9000], back[9000];
+	t_fill(data, sizeof(data), 7);
+	assert_int_equal(tfs_open(fs, "/p", TFS_O_RDWR | TFS_O_CREAT, &f), 0);
+	assert_int_equal(tfs_pwrite(f, data, sizeof(data), 5000), (int64_t)sizeof(data));
+	assert_int_equal(tfs_pread(f, back, sizeof(back), 5000), (int64_t)sizeof(back));
+	assert_memory_equal(back, data, sizeof(data));
+	assert_int_equal(tfs_pread(f, back, 100, 0), 100);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(back[i], 0);
+	assert_int_equal(tfs_seek(f, 0, TFS_SEEK_CUR), 0); /* pread/pwrite leave the position */
+	const uint64_t huge = 5ull << 30;
+	assert_int_equal(tfs_ftruncate(f, huge), 0);
+	assert_int_equal(tfs_seek(f, 0, TFS_SEEK_END), (int64_t)huge);
+	assert_int_equal(tfs_pread(f, back, 10, huge - 10), 10);
+	assert_int_equal(back[0] | back[9], 0);
+	assert_int_equal(tfs_fsync(f), 0);
+	assert_int_equal(tfs_truncate(fs, "/p", 6000), 0);
+	assert_int_equal(tfs_pread(f, back, sizeof(back), 5000), 1000);
+	assert_memory_equal(back, data, 1000);
+	assert_int_equal(tfs_ftruncate(f, 5500), 0);
+	struct tfs_stat st;
+	assert_int_equal(tfs_fstat(f, &st), 0);
+	assert_int_equal(st.size, 5500);
+	assert_int_equal(tfs_truncate(fs, "/", 0), -EISDIR);
+	tfs_close(f);
+	assert_int_equal(tfs_open(fs, "/p", TFS_O_RDONLY, &f), 0);
+	assert_int_equal(tfs_pwrite(f, data, 1, 0), -EBADF);
+	assert_int_equal(tfs_ftruncate(f, 0), -EBADF);
+	tfs_close(f);
+	assert_int_equal(tfs_unmount(fs), 0);
+	assert_int_equal(t_fsck(&r, 0), TFS_FSCK_CLEAN);
+	ram_bdev_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +221,8 @@ int main(void)
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_readdir_and_stale_handle),
 		cmocka_unit_test(test_statfs_and_enospc),
+		cmocka_unit_test(test_errmsg_per_call),
+		cmocka_unit_test(test_pread_pwrite_truncate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
