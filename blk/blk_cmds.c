@@ -94,8 +94,12 @@ static void print_hctx(const struct blk_mq_hw_ctx *h)
 		printf(" irq %d (vector 0x%02x on CPU %u)", h->irq, d->vector, d->cpu);
 	else
 		printf(" %s", h->type == HCTX_TYPE_POLL ? "polled" : "no irq");
-	printf(" dispatched %llu completed %llu\n", (unsigned long long)blk_mq_hctx_dispatched(h),
-	       (unsigned long long)blk_mq_hctx_completed(h));
+	struct blk_stats s = { 0 };
+	blk_mq_hctx_stats(h, &s);
+	printf(" dispatched %llu completed %llu (%llu KiB read, %llu KiB written) merges %llu errors %llu\n",
+	       (unsigned long long)blk_mq_hctx_dispatched(h), (unsigned long long)blk_mq_hctx_completed(h),
+	       (unsigned long long)(s.sectors[REQ_OP_READ] / 2), (unsigned long long)(s.sectors[REQ_OP_WRITE] / 2),
+	       (unsigned long long)s.merges, (unsigned long long)s.errors);
 }
 
 static int cmd_queues(int argc, char **argv)
@@ -398,17 +402,8 @@ static int cmd_blkstat(int argc, char **argv)
 	if (!b)
 		return 1;
 	struct block_device *w = b->whole;
-	struct blk_stats sum = { 0 };
-	for (unsigned c = 0; c < MAX_CPUS; c++) {
-		for (unsigned op = 0; op < REQ_OP_COUNT; op++) {
-			sum.ios[op] += w->stats[c].ios[op];
-			sum.sectors[op] += w->stats[c].sectors[op];
-		}
-		sum.merges += w->stats[c].merges;
-		sum.errors += w->stats[c].errors;
-		for (unsigned k = 0; k < BLK_LAT_BUCKETS; k++)
-			sum.lat_hist[k] += w->stats[c].lat_hist[k];
-	}
+	struct blk_stats sum;
+	blk_disk_stats(w, &sum);
 	if (b != w)
 		printf("%s: counted for the whole disk:\n", b->name);
 	printf("%s:\n", w->name);

@@ -146,9 +146,7 @@ struct blk_mq_hw_ctx {
 	int irq;                        /* -1: none (poll queue or inline completion) */
 	struct llist_node *done_list;  /* for drivers: requests to complete on this hctx's CPU */
 	struct llist_node *wait_list;  /* bios waiting for a tag */
-	struct {
-		uint64_t completed;
-	} __attribute__((aligned(64))) stat[MAX_CPUS]; /* per CPU: written without atomics */
+	struct blk_stats stat[MAX_CPUS]; /* per CPU: written without atomics */
 } __attribute__((aligned(64)));
 
 struct request_queue {
@@ -159,7 +157,6 @@ struct request_queue {
 	struct blk_mq_ctx ctxs[MAX_CPUS];
 	struct queue_limits limits;
 	struct block_device *disk;
-	struct blk_stats *stats;        /* the disk's per-CPU statistics, or a sink before it has one */
 	uint64_t timeout_ns;            /* per request, from dispatch; BLK_DEFAULT_TIMEOUT_NS */
 	unsigned quiesced;              /* dispatch holds requests on requeue_list */
 	unsigned freeze_depth;          /* submit_bio holds bios on frozen_bios */
@@ -232,6 +229,7 @@ void blk_mq_timeout_tick(void);
 
 /* Requests completed by this hctx, summed over the CPUs; dispatched adds
  * the ones in flight now (a requeued request counts once). */
+void blk_mq_hctx_stats(const struct blk_mq_hw_ctx *hctx, struct blk_stats *sum); /* adds to sum */
 uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx);
 uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx);
 

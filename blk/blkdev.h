@@ -91,15 +91,16 @@ struct queue_limits {
 	uint32_t max_discard_sectors;
 };
 
-/* Counters kept per device (and per hctx), updated on completion. */
+/* I/O statistics, kept per hctx and CPU (blk_mq_hw_ctx.stat) and summed
+ * for a device by blk_disk_stats. */
 #define BLK_LAT_BUCKETS 64         /* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)), 0 holds 0 too */
 struct blk_stats {
-	uint64_t ios[REQ_OP_COUNT];
+	uint64_t ios[REQ_OP_COUNT];    /* completed requests */
 	uint64_t sectors[REQ_OP_COUNT];
-	uint64_t merges;
-	uint64_t errors;
-	uint64_t lat_hist[BLK_LAT_BUCKETS];
-};
+	uint64_t merges;               /* bios merged into a plugged request */
+	uint64_t errors;               /* bios refused at submission, requests failed by the device */
+	uint64_t lat_hist[BLK_LAT_BUCKETS]; /* submission to completion */
+} __attribute__((aligned(64)));   /* one CPU's counters share no line with another's */
 
 #define BDEV_NAME_LEN 16
 
@@ -124,8 +125,16 @@ struct block_device {
 		unsigned flags_slow;       /* request flags the general path must see */
 		uint64_t boundary;         /* ~seg_boundary_mask: bits a segment may not change */
 	} fast;
-	struct blk_stats stats[MAX_CPUS]; /* per CPU: no shared cache line on the I/O path */
+	/* per CPU: bios refused at submission and requests failed by the
+	 * device (the rest is counted per hctx; blk_disk_stats sums it all) */
+	struct {
+		uint64_t errors;
+	} __attribute__((aligned(64))) stats[MAX_CPUS];
 };
+
+/* A whole device's statistics (a partition's are its disk's), summed over
+ * its hctxs and CPUs: a snapshot while I/O runs. */
+void blk_disk_stats(const struct block_device *b, struct blk_stats *sum);
 
 /* An end_io that does nothing: bio_init's, until the caller sets its own. */
 void bio_end_io_none(struct bio *bio);

@@ -9,6 +9,8 @@
  * the hctx's wait list with its progress, and the next completion on that
  * hctx resubmits it.
  */
+#include <string.h>
+
 #include "blk/blk_env.h"
 #include "blk/blk_mq.h"
 
@@ -125,7 +127,7 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 	    rq->__data_len + len > l->max_sectors << SECTOR_SHIFT || rq->nr_phys_segments + segs > l->max_segments)
 		return false;
 	rq_add_slice(rq, bio, offset, len, segs);
-	bio->bdev->whole->stats[blk_cpu() % MAX_CPUS].merges++;
+	rq->mq_hctx->stat[blk_cpu() % MAX_CPUS].merges++;
 	return true;
 }
 
@@ -403,8 +405,11 @@ __attribute__((noinline)) static void complete_slow(struct request *rq, blk_stat
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned n = rq->nr_slices;
 	struct bio *bios[BLK_RQ_MAX_SLICES];
-	if (status)
-		rq->q->stats[cpu].errors++;
+	if (status) {
+		hctx->stat[cpu].errors++;
+		if (rq->q->disk)
+			rq->q->disk->stats[cpu].errors++;
+	}
 	for (unsigned i = 0; i < n; i++)
 		bios[i] = rq->slices[i].bio;
 	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc);
@@ -425,12 +430,11 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 		return; /* completed already: a late or duplicate completion */
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned cpu = blk_cpu() % MAX_CPUS;
-	struct blk_stats *st = &rq->q->stats[cpu];
+	struct blk_stats *st = &hctx->stat[cpu];
 	enum req_op op = rq->op;
 	st->ios[op]++;
 	st->sectors[op] += rq->__data_len >> SECTOR_SHIFT;
 	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
-	hctx->stat[cpu].completed++;
 	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
 		complete_slow(rq, status, cpu);
 		return;
@@ -561,12 +565,39 @@ uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx)
 	return n;
 }
 
+void blk_mq_hctx_stats(const struct blk_mq_hw_ctx *hctx, struct blk_stats *sum)
+{
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		const struct blk_stats *s = &hctx->stat[c];
+		for (unsigned op = 0; op < REQ_OP_COUNT; op++) {
+			sum->ios[op] += s->ios[op];
+			sum->sectors[op] += s->sectors[op];
+		}
+		sum->merges += s->merges;
+		sum->errors += s->errors;
+		for (unsigned k = 0; k < BLK_LAT_BUCKETS; k++)
+			sum->lat_hist[k] += s->lat_hist[k];
+	}
+}
+
 uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx)
 {
 	uint64_t n = 0;
 	for (unsigned c = 0; c < MAX_CPUS; c++)
-		n += hctx->stat[c].completed;
+		for (unsigned op = 0; op < REQ_OP_COUNT; op++)
+			n += hctx->stat[c].ios[op];
 	return n;
+}
+
+void blk_disk_stats(const struct block_device *b, struct blk_stats *sum)
+{
+	const struct block_device *w = b->whole;
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < w->q->nr_hw_queues; i++)
+		blk_mq_hctx_stats(w->q->queue_hw_ctx[i], sum);
+	sum->errors = 0; /* the device's count has the hctxs' and the refusals */
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		sum->errors += w->stats[c].errors;
 }
 
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx)

@@ -195,7 +195,6 @@ struct block_device *blk_add_disk(struct request_queue *q, const char *name, uin
 	b->driver_data = driver_data;
 	blk_bdev_init_fast(b);
 	q->disk = b;
-	q->stats = b->stats;
 	add_partitions(b);
 	return b;
 }

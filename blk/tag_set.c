@@ -154,8 +154,6 @@ struct request_queue *blk_mq_init_queue(struct blk_mq_tag_set *set, const struct
 	q->mq_ops = set->ops;
 	q->limits = *lim;
 	q->timeout_ns = BLK_DEFAULT_TIMEOUT_NS;
-	static struct blk_stats no_disk[MAX_CPUS]; /* I/O before a disk is registered */
-	q->stats = no_disk;
 	q->nr_hw_queues = set->nr_hw_queues;
 	for (unsigned i = 0; i < set->nr_hw_queues; i++) {
 		struct blk_mq_hw_ctx *h = memalign(CACHE_LINE, sizeof(*h));

@@ -290,17 +290,7 @@ static uint8_t *buf_alloc(size_t bytes, uint8_t seed)
 static struct blk_stats sum_stats(const struct block_device *b)
 {
 	struct blk_stats s;
-	memset(&s, 0, sizeof(s));
-	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-		for (unsigned op = 0; op < REQ_OP_COUNT; op++) {
-			s.ios[op] += b->stats[cpu].ios[op];
-			s.sectors[op] += b->stats[cpu].sectors[op];
-		}
-		s.merges += b->stats[cpu].merges;
-		s.errors += b->stats[cpu].errors;
-		for (unsigned i = 0; i < BLK_LAT_BUCKETS; i++)
-			s.lat_hist[i] += b->stats[cpu].lat_hist[i];
-	}
+	blk_disk_stats(b, &s);
 	return s;
 }
 
@@ -1036,8 +1026,13 @@ static void test_stats(void **state)
 	assert_int_equal(lat, 5);
 	assert_int_equal(s.lat_hist[0] + s.lat_hist[1], 0); /* at least 300 ns passed each time */
 	/* counted on the CPU that completed */
-	assert_int_equal(b->stats[5].ios[REQ_OP_WRITE], 2);
-	assert_int_equal(b->stats[1].ios[REQ_OP_READ], 1);
+	struct blk_mq_hw_ctx *h = b->q->queue_hw_ctx[0];
+	assert_int_equal(h->stat[5].ios[REQ_OP_WRITE], 2);
+	assert_int_equal(h->stat[1].ios[REQ_OP_READ], 1);
+	struct blk_stats hs = { 0 };
+	blk_mq_hctx_stats(h, &hs);
+	assert_int_equal(hs.sectors[REQ_OP_WRITE], 32);
+	assert_int_equal(blk_mq_hctx_completed(h), 5);
 	free(buf);
 }
 
