@@ -87,6 +87,19 @@ out:
 
 /* ---- requests ---- */
 
+/* The request of a tag just taken, for bio, on this ctx's hctx. */
+static inline struct request *rq_init(struct request_queue *q, struct blk_mq_ctx *ctx,
+				      struct blk_mq_hw_ctx *hctx, unsigned tag, const struct bio *bio)
+{
+	struct request *rq = hctx->rqs[tag];
+	rq->q = q;
+	rq->mq_ctx = ctx;
+	rq->mq_hctx = hctx;
+	rq->op = bio->op;
+	rq->cmd_flags = bio->flags;
+	return rq;
+}
+
 static struct request *get_request(struct request_queue *q, struct bio *bio, unsigned cpu)
 {
 	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
@@ -94,12 +107,7 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	int tag = blk_mq_get_tag(hctx->tags, cpu, false);
 	if (tag == BLK_MQ_NO_TAG)
 		return NULL;
-	struct request *rq = hctx->rqs[tag];
-	rq->q = q;
-	rq->mq_ctx = ctx;
-	rq->mq_hctx = hctx;
-	rq->op = bio->op;
-	rq->cmd_flags = bio->flags;
+	struct request *rq = rq_init(q, ctx, hctx, (unsigned)tag, bio);
 	rq->nr_slices = 0;
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
@@ -274,9 +282,10 @@ static blk_status_t bio_check(const struct bio *bio)
 
 /* Everything but the fast path: checks, flush and FUA without a write
  * cache, splitting, the plug, waiting for a tag, a frozen queue. */
-static void submit_bio_slow(struct bio *bio)
+static void submit_bio_slow(struct bio *bio, uint64_t now)
 {
 	struct request_queue *q = bio->bdev->q;
+	bio->submit_ns = now;
 	if (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE)) {
 		llist_push(&q->frozen_bios, &bio->wait); /* submitted again by unfreeze */
 		return;
@@ -335,24 +344,17 @@ void submit_bio(struct bio *bio)
 	if (__builtin_expect(!bio_is_fast(bio, b) || plugs[cpu] ||
 			     (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE) |
 			      __atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE)), 0)) {
-		bio->submit_ns = now;
-		submit_bio_slow(bio);
+		submit_bio_slow(bio, now);
 		return;
 	}
 	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
 	struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI) >> 1];
 	unsigned tag;
 	if (__builtin_expect(!blk_mq_get_tag_fast(hctx->tags, cpu, &tag), 0)) {
-		bio->submit_ns = now;
-		submit_bio_slow(bio); /* searches every word, or waits for a tag */
+		submit_bio_slow(bio, now); /* searches every word, or waits for a tag */
 		return;
 	}
-	struct request *rq = hctx->rqs[tag];
-	rq->q = q;
-	rq->mq_ctx = ctx;
-	rq->mq_hctx = hctx;
-	rq->op = bio->op;
-	rq->cmd_flags = bio->flags;
+	struct request *rq = rq_init(q, ctx, hctx, tag, bio);
 	rq->__sector = b->start_sector + bio->sector;
 	rq->__data_len = bio->size;
 	rq->nr_phys_segments = 1;
