@@ -222,7 +222,9 @@ static int cmd_read(int argc, char **argv)
 }
 SHELL_COMMAND(read, "read", "DEV LBA COUNT", "read COUNT logical blocks at LBA and hex-dump them", cmd_read);
 
-static int cmd_write(int argc, char **argv)
+/* The raw form of the shell's write (kernel/tfs_cmds.c registers the
+ * command and hands a first argument that names a device here). */
+int blk_write_command(int argc, char **argv)
 {
 	uint64_t sector, byte;
 	uint32_t bytes;
@@ -244,8 +246,6 @@ static int cmd_write(int argc, char **argv)
 		printf("wrote %u bytes at sector %llu of %s\n", bytes, (unsigned long long)sector, b->name);
 	return report("write", b, st);
 }
-SHELL_COMMAND(write, "write", "DEV LBA COUNT PATTERN",
-	      "write COUNT blocks at LBA: PATTERN a byte value (0-255) or text repeated", cmd_write);
 
 /* ---- iotest: I/O from every core, checked ---- */
 

@@ -181,6 +181,12 @@ void blk_flush_plug(void);
 /* Kernel boot, before any driver: starts the per-CPU timeout scan. */
 void blk_init(void);
 
+/* The shell's `write DEV LBA COUNT PATTERN` (blk/blk_cmds.c): COUNT blocks
+ * at LBA, PATTERN a byte value (0-255) or text repeated. The command itself
+ * is registered with the file form (kernel/tfs_cmds.c), which hands a first
+ * argument that names a device here. */
+int blk_write_command(int argc, char **argv);
+
 /* The registry. */
 struct block_device *blkdev_get(const char *name);
 struct block_device *blkdev_at(unsigned i);

@@ -431,14 +431,10 @@ SHELL_COMMAND(cat, "cat", "FILE...", "print files of the mounted tfs (through st
 /* ---- changing ---- */
 
 /* write has two forms under one name: "write FILE TEXT..." here, and the
- * raw "write DEV LBA COUNT PATTERN" of blk/blk_cmds.c. Both register as
- * write; the shell runs the first in the command table, which is this one
- * because kernel/ is linked before blk/ (KSRCS in the Makefile; the QEMU
- * test test_tfs.sh runs both forms, so a change of order fails there). The
- * rule: a first argument that names a block device is the raw form, handed
- * to the block layer's command; one that starts with '/' is a file (no
- * device name does); anything else is refused, so a mistyped device name
- * does not become a file. */
+ * raw "write DEV LBA COUNT PATTERN" of the block layer (blk_write_command).
+ * The rule: a first argument that names a block device is the raw form; one
+ * that starts with '/' is a file (no device name does); anything else is
+ * refused, so a mistyped device name does not become a file. */
 #define WRITE_USAGE_FILE "usage: write FILE TEXT...     (a file on the mounted tfs)"
 #define WRITE_USAGE_DEV  "usage: write DEV LBA COUNT PATTERN     (raw blocks; DEV is in lsblk)"
 static int write_file(int argc, char **argv)
@@ -460,26 +456,14 @@ static int write_file(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_write(int argc, char **argv);
-
-static const struct shell_command *blk_write_command(void)
-{
-	extern const struct shell_command __shell_cmds_start[], __shell_cmds_end[];
-	for (const struct shell_command *c = __shell_cmds_start; c < __shell_cmds_end; c++)
-		if (strcmp(c->name, "write") == 0 && c->fn != cmd_write)
-			return c;
-	return NULL;
-}
-
 static int cmd_write(int argc, char **argv)
 {
-	const struct shell_command *raw = blk_write_command();
-	if (argc >= 2 && raw && blkdev_get(argv[1])) {
+	if (argc >= 2 && blkdev_get(argv[1])) {
 		if (argc != 5) {
 			printf("%s\n", WRITE_USAGE_DEV);
 			return SHELL_USAGE;
 		}
-		return raw->fn(argc, argv);
+		return blk_write_command(argc, argv);
 	}
 	if (argc < 3) {
 		printf("%s\n%s\n", WRITE_USAGE_FILE, WRITE_USAGE_DEV);
