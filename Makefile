@@ -181,8 +181,16 @@ $(B)/microbench/blkbench: $(MB_SRCS)
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) -O2 -DBLK_MICROBENCH $(MB_SRCS) -o $@
 
-microbench: $(B)/microbench/blkbench
-	$(Q)tools/microbench/run $<
+# the same through the NVMe driver against the fake controller (the host tests' stand-ins)
+NB_SRCS := tools/microbench/nvmebench.c drivers/nvme/nvme.c drivers/nvme/prp.c tests/unit/drivers/fake_nvme.c \
+	tests/unit/drivers/stub_nvme_env.c kernel/affinity.c blk/core.c blk/genhd.c blk/gpt.c lib/crc.c blk/tag_set.c \
+	blk/pool.c blk/tag.c blk/cpumap.c tests/unit/blk/stub_env.c
+$(B)/microbench/nvmebench: $(NB_SRCS)
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) -O2 -pthread -DHOST_TEST -DBLK_MICROBENCH $(NB_SRCS) -lcmocka -o $@
+
+microbench: $(B)/microbench/blkbench $(B)/microbench/nvmebench
+	$(Q)tools/microbench/run $(B)/microbench/blkbench $(B)/microbench/nvmebench $(B)/microbench/nvmebench:8
 
 run: deps $(BOOT_IMG)
 	$(Q)tools/run-qemu $(RUNFLAGS)

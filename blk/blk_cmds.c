@@ -98,7 +98,7 @@ static void print_hctx(const struct blk_mq_hw_ctx *h)
 	blk_mq_hctx_stats(h, &s);
 	printf(" dispatched %llu completed %llu (%llu KiB read, %llu KiB written) merges %llu errors %llu\n",
 	       (unsigned long long)blk_mq_hctx_dispatched(h), (unsigned long long)blk_mq_hctx_completed(h),
-	       (unsigned long long)(s.sectors[REQ_OP_READ] / 2), (unsigned long long)(s.sectors[REQ_OP_WRITE] / 2),
+	       (unsigned long long)(s.bytes[REQ_OP_READ] >> 10), (unsigned long long)(s.bytes[REQ_OP_WRITE] >> 10),
 	       (unsigned long long)s.merges, (unsigned long long)s.errors);
 }
 
@@ -409,7 +409,7 @@ static int cmd_blkstat(int argc, char **argv)
 	printf("%s:\n", w->name);
 	for (unsigned op = 0; op < REQ_OP_COUNT; op++)
 		printf("  %-13s %10llu requests %12llu sectors\n", blk_op_name(op), (unsigned long long)sum.ios[op],
-		       (unsigned long long)sum.sectors[op]);
+		       (unsigned long long)(sum.bytes[op] >> SECTOR_SHIFT));
 	printf("  merges %llu, errors %llu, timeouts %llu, requeues %llu, in flight %u\n", (unsigned long long)sum.merges,
 	       (unsigned long long)sum.errors, (unsigned long long)w->q->timeouts, (unsigned long long)w->q->requeues,
 	       blk_mq_in_flight(w->q));

@@ -16,6 +16,7 @@ void *blk_alloc_pages(unsigned order);      /* 2^order zeroed contiguous pages, 
 void blk_free_pages(void *p, unsigned order);
 uint64_t blk_virt_to_phys(const void *p);
 void blk_cpus(struct blk_mq_cpus *cpus);    /* present/possible masks and SMT siblings */
+/* blk_cpu() < MAX_CPUS: it indexes per-CPU arrays unchecked. */
 /*
  * blk_cpu (this CPU's number) and blk_now_ns (a monotonic clock) are on
  * every I/O, so the kernel defines them inline (blk/env_kernel.h), and so

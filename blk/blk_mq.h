@@ -85,15 +85,28 @@ struct request {
 	unsigned nr_slices;
 	struct blk_slice slices[BLK_RQ_MAX_SLICES];
 	uint64_t start_time_ns;        /* queued: the bio's submission; latency is measured from here */
-	uint64_t io_start_time_ns;     /* dispatched: the timeout runs from here (q->timeout_ns) */
+	uint64_t io_start_time_ns;     /* dispatched, when later than queued: see blk_rq_dispatch_ns */
 	struct request *next;          /* plug list */
 	struct llist_node llnode;      /* completion hand-over (drivers), requeue */
 	/* cmd_size bytes of driver data follow, cache-line aligned: blk_mq_rq_to_pdu */
 } __attribute__((aligned(64)));
 
 static inline void *blk_mq_rq_to_pdu(struct request *rq) { return rq + 1; }
+/* In the driver's hands: dispatched and not completed (nor requeued). */
+static inline bool blk_mq_request_started(const struct request *rq)
+{
+	int state = __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE);
+	return state == RQ_IN_FLIGHT || state == RQ_TIMED_OUT;
+}
 static inline struct request *blk_mq_rq_from_pdu(void *pdu) { return (struct request *)pdu - 1; }
 static inline uint64_t blk_rq_pos(const struct request *rq) { return rq->__sector; }
+/* When the request went to the driver; its timeout runs from here. A request
+ * dispatched as it is queued (submit_bio's fast path) leaves io_start_time_ns
+ * from the slot's earlier use, which is older than its queue time. */
+static inline uint64_t blk_rq_dispatch_ns(const struct request *rq)
+{
+	return rq->io_start_time_ns > rq->start_time_ns ? rq->io_start_time_ns : rq->start_time_ns;
+}
 static inline uint32_t blk_rq_bytes(const struct request *rq) { return rq->__data_len; }
 
 /* Walks a request's memory as (virt, phys, len) pieces no larger than a bio_vec. */
@@ -129,7 +142,7 @@ struct blk_mq_ctx {
 	struct request_queue *q;
 	struct blk_mq_hw_ctx *hctxs[HCTX_MAX_TYPES];
 	unsigned index_hw[HCTX_MAX_TYPES];  /* this ctx's position in hctx->ctxs */
-	/* blk_mq_hctx_type resolved for the fast path: [op | (HIPRI ? 2 : 0)], reads and writes */
+	/* blk_mq_hctx_type resolved for the fast path: [op | (flags & REQ_HIPRI)], reads and writes */
 	struct blk_mq_hw_ctx *rw_hctx[4];
 } __attribute__((aligned(64)));
 
@@ -158,14 +171,26 @@ struct request_queue {
 	struct queue_limits limits;
 	struct block_device *disk;
 	uint64_t timeout_ns;            /* per request, from dispatch; BLK_DEFAULT_TIMEOUT_NS */
-	unsigned quiesced;              /* dispatch holds requests on requeue_list */
-	unsigned freeze_depth;          /* submit_bio holds bios on frozen_bios */
+	/* How many quiesce (low 16 bits: dispatch holds requests on
+	 * requeue_list) and freeze (high 16 bits: submit_bio holds bios on
+	 * frozen_bios) are in force: one word, which the fast path tests once. */
+	uint32_t stopped;
 	struct llist_node *requeue_list;
 	struct llist_node *frozen_bios;
 	uint64_t timeouts, requeues;
 };
 
 #define BLK_DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
+#define BLK_QUIESCE_ONE 1u
+#define BLK_FREEZE_ONE (1u << 16)
+static inline bool blk_queue_quiesced(const struct request_queue *q)
+{
+	return __atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE) & (BLK_FREEZE_ONE - 1);
+}
+static inline bool blk_queue_frozen(const struct request_queue *q)
+{
+	return __atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE) >= BLK_FREEZE_ONE;
+}
 
 /* Validates and clamps the set, builds the maps (ops->map_queues, else the
  * generic map), the tags and the request pool. 0 or -errno. */

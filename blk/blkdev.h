@@ -35,8 +35,8 @@ enum req_op {
 
 /* Request flags (bio->flags, rq->cmd_flags). */
 #define REQ_FUA      (1u << 0) /* durable before completion */
-#define REQ_PREFLUSH (1u << 1) /* flush the write cache first */
-#define REQ_HIPRI    (1u << 2) /* use a poll queue; complete by polling */
+#define REQ_HIPRI    (1u << 1) /* use a poll queue; complete by polling (bit 1: see ctx->rw_hctx) */
+#define REQ_PREFLUSH (1u << 2) /* flush the write cache first */
 
 /* Status codes, as negative errno values. */
 #define BLK_STS_OK        0
@@ -93,14 +93,15 @@ struct queue_limits {
 
 /* I/O statistics, kept per hctx and CPU (blk_mq_hw_ctx.stat) and summed
  * for a device by blk_disk_stats. */
-#define BLK_LAT_BUCKETS 64         /* log2 buckets of nanoseconds: bucket i holds [2^i, 2^(i+1)), 0 holds 0 too */
+#define BLK_LAT_BUCKETS 64         /* log2 buckets of ns: bucket i holds [2^i, 2^(i+1)), 0 holds 0 too */
 struct blk_stats {
 	uint64_t ios[REQ_OP_COUNT];    /* completed requests */
-	uint64_t sectors[REQ_OP_COUNT];
+	uint64_t bytes[REQ_OP_COUNT];
 	uint64_t merges;               /* bios merged into a plugged request */
 	uint64_t errors;               /* bios refused at submission, requests failed by the device */
 	uint64_t lat_hist[BLK_LAT_BUCKETS]; /* submission to completion */
 } __attribute__((aligned(64)));   /* one CPU's counters share no line with another's */
+
 
 #define BDEV_NAME_LEN 16
 
@@ -156,7 +157,6 @@ static inline void bio_init(struct bio *bio, struct block_device *bdev, enum req
 	bio->size = size;
 	bio->end_io = bio_end_io_none;
 	bio->private = NULL;
-	bio->status = BLK_STS_OK;
 }
 void submit_bio(struct bio *bio);
 /* Submits and waits (sleeping in the idle loop); returns the status. */

@@ -30,6 +30,8 @@ const char *blk_op_name(enum req_op op)
 
 void bio_end_io_none(struct bio *bio) { (void)bio; }
 
+_Static_assert(REQ_OP_READ == 0 && REQ_OP_WRITE == 1 && REQ_HIPRI == 2, "ctx->rw_hctx[op | (flags & REQ_HIPRI)]");
+
 static inline void bio_piece_done(struct bio *bio, blk_status_t status)
 {
 	if (status) {
@@ -135,8 +137,28 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 	    rq->__data_len + len > l->max_sectors << SECTOR_SHIFT || rq->nr_phys_segments + segs > l->max_segments)
 		return false;
 	rq_add_slice(rq, bio, offset, len, segs);
-	rq->mq_hctx->stat[blk_cpu() % MAX_CPUS].merges++;
+	rq->mq_hctx->stat[blk_cpu()].merges++;
 	return true;
+}
+
+static void plug_add(struct blk_plug *plug, struct request *rq)
+{
+	rq->next = NULL;
+	if (plug->tail)
+		plug->tail->next = rq;
+	else
+		plug->list = rq;
+	plug->tail = rq;
+	plug->count++;
+}
+
+/* For the fast path: a plugged bio at sector that the general path must
+ * take, to merge it with the plug's last request (sector follows it), or
+ * because this is an interrupt, which must not touch the task's plug. */
+static bool plug_slow(const struct blk_plug *plug, uint64_t sector)
+{
+	const struct request *t = plug->tail;
+	return (t && t->__sector + (t->__data_len >> SECTOR_SHIFT) == sector) || blk_in_irq();
 }
 
 /* queue_rq refused the request: the batch ends here (ring for what it
@@ -156,7 +178,7 @@ static void dispatch_on(struct request *rq, bool last, uint64_t now)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	struct request_queue *q = hctx->q;
-	if (__atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE)) {
+	if (blk_queue_quiesced(q)) {
 		llist_push(&q->requeue_list, &rq->llnode);
 		if (last && q->mq_ops->commit_rqs)
 			q->mq_ops->commit_rqs(hctx); /* the batch ends here, early */
@@ -191,7 +213,7 @@ static void bio_wait_for_tag(struct bio *bio, struct blk_mq_hw_ctx *hctx, uint32
 static void submit_pieces(struct bio *bio, uint32_t offset)
 {
 	struct request_queue *q = bio->bdev->q;
-	unsigned cpu = blk_cpu() % MAX_CPUS;
+	unsigned cpu = blk_cpu();
 	struct blk_plug *plug = blk_in_irq() ? NULL : plugs[cpu];
 	do {
 		unsigned segs;
@@ -218,16 +240,10 @@ static void submit_pieces(struct bio *bio, uint32_t offset)
 		rq->__sector = sector;
 		rq_add_slice(rq, bio, offset, len, segs);
 		offset += len;
-		if (!plug) {
+		if (!plug)
 			dispatch(rq, true);
-		} else {
-			if (plug->tail)
-				plug->tail->next = rq;
-			else
-				plug->list = rq;
-			plug->tail = rq;
-			plug->count++;
-		}
+		else
+			plug_add(plug, rq);
 	} while (offset < bio->size);
 	bio_piece_done(bio, BLK_STS_OK); /* drop the submitter's reference */
 }
@@ -240,7 +256,7 @@ static void bio_wait_for_tag(struct bio *bio, struct blk_mq_hw_ctx *hctx, uint32
 	/* A tag freed between our failed get and the push saw an empty list and
 	 * will not run it: look again. Each pass needs a tag freed concurrently,
 	 * so this recursion is as deep as the races it loses, not a loop. */
-	unsigned cpu = blk_cpu() % MAX_CPUS;
+	unsigned cpu = blk_cpu();
 	int tag = blk_mq_get_tag(hctx->tags, cpu, false);
 	if (tag != BLK_MQ_NO_TAG) {
 		blk_mq_put_tag(hctx->tags, cpu, (unsigned)tag);
@@ -286,13 +302,13 @@ static void submit_bio_slow(struct bio *bio, uint64_t now)
 {
 	struct request_queue *q = bio->bdev->q;
 	bio->submit_ns = now;
-	if (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE)) {
+	if (blk_queue_frozen(q)) {
 		llist_push(&q->frozen_bios, &bio->wait); /* submitted again by unfreeze */
 		return;
 	}
 	bio->status = bio_check(bio);
 	if (bio->status) {
-		bio->bdev->whole->stats[blk_cpu() % MAX_CPUS].errors++;
+		bio->bdev->whole->stats[blk_cpu()].errors++;
 		bio_piece_done(bio, bio->status);
 		return;
 	}
@@ -326,34 +342,11 @@ static inline bool bio_is_fast(const struct bio *bio, const struct block_device 
 	       sector <= b->nr_sectors - (size >> SECTOR_SHIFT) && !((phys ^ (phys + size - 1)) & b->fast.boundary);
 }
 
-/*
- * The path of almost every I/O: one vec, one request, no plug. Checks that
- * fold into a few compares, a tag from this CPU's hint word, the request
- * filled in place and handed to the driver, all inline. Anything unusual
- * (a frozen or quiesced queue, a plug, no free tag in the hint word's
- * neighbourhood) goes the general way.
- */
-void submit_bio(struct bio *bio)
+/* The request of a fast path's tag, filled in for bio (which bio_is_fast passed). */
+static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_mq_ctx *ctx,
+					   struct blk_mq_hw_ctx *hctx, unsigned tag, struct bio *bio,
+					   const struct block_device *b, uint64_t now)
 {
-	struct block_device *b = bio->bdev;
-	struct request_queue *q = b->q;
-	unsigned cpu = blk_cpu() % MAX_CPUS;
-	uint64_t now = blk_now_ns();
-	bio->remaining = 1;
-	bio->status = BLK_STS_OK;
-	if (__builtin_expect(!bio_is_fast(bio, b) || plugs[cpu] ||
-			     (__atomic_load_n(&q->freeze_depth, __ATOMIC_ACQUIRE) |
-			      __atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE)), 0)) {
-		submit_bio_slow(bio, now);
-		return;
-	}
-	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
-	struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI) >> 1];
-	unsigned tag;
-	if (__builtin_expect(!blk_mq_get_tag_fast(hctx->tags, cpu, &tag), 0)) {
-		submit_bio_slow(bio, now); /* searches every word, or waits for a tag */
-		return;
-	}
 	struct request *rq = rq_init(q, ctx, hctx, tag, bio);
 	rq->__sector = b->start_sector + bio->sector;
 	rq->__data_len = bio->size;
@@ -361,7 +354,62 @@ void submit_bio(struct bio *bio)
 	rq->nr_slices = 1;
 	rq->slices[0] = (struct blk_slice){ bio, 0, bio->size }; /* the bio's one reference is the request's */
 	rq->start_time_ns = now;
-	rq->io_start_time_ns = now;
+	return rq;
+}
+
+/* submit_bio of a bio that bio_is_fast passed, with a plug or a stopped
+ * queue. A plugged one still gets its request at once, to go with the
+ * batch (unless it merges with the plug's last). */
+__attribute__((noinline)) static void submit_bio_plugged(struct bio *bio, uint64_t now)
+{
+	struct block_device *b = bio->bdev;
+	struct request_queue *q = b->q;
+	unsigned cpu = blk_cpu();
+	struct blk_plug *plug = plugs[cpu];
+	if (plug && !__atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE) &&
+	    !plug_slow(plug, b->start_sector + bio->sector)) {
+		struct blk_mq_ctx *ctx = &q->ctxs[cpu];
+		struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI)];
+		unsigned tag;
+		if (blk_mq_get_tag_fast(hctx->tags, cpu, &tag)) {
+			plug_add(plug, rq_fill_fast(q, ctx, hctx, tag, bio, b, now));
+			return;
+		}
+	}
+	submit_bio_slow(bio, now);
+}
+
+/*
+ * The path of almost every I/O: one vec, one request, no plug. Checks that
+ * fold into a few compares, a tag from this CPU's hint word, the request
+ * filled in place and handed to the driver, all inline. Anything unusual
+ * (a plug, a frozen or quiesced queue, no tag at hand) goes the general way.
+ */
+void submit_bio(struct bio *bio)
+{
+	struct block_device *b = bio->bdev;
+	struct request_queue *q = b->q;
+	unsigned cpu = blk_cpu();
+	uint64_t now = blk_now_ns();
+	bio->remaining = 1;
+	bio->status = BLK_STS_OK;
+	if (__builtin_expect(!bio_is_fast(bio, b), 0)) {
+		submit_bio_slow(bio, now);
+		return;
+	}
+	if (__builtin_expect(plugs[cpu] || __atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE), 0)) {
+		submit_bio_plugged(bio, now);
+		return;
+	}
+	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
+	struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI)];
+	unsigned tag;
+	if (__builtin_expect(!blk_mq_get_tag_fast(hctx->tags, cpu, &tag), 0)) {
+		submit_bio_slow(bio, now); /* searches every word, or waits for a tag */
+		return;
+	}
+	struct request *rq = rq_fill_fast(q, ctx, hctx, tag, bio, b, now);
+	/* dispatched now too: io_start_time_ns is older (blk_rq_dispatch_ns) */
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	blk_status_t st = q->mq_ops->queue_rq(hctx, rq, true);
 	if (__builtin_expect(st != BLK_STS_OK, 0))
@@ -370,7 +418,7 @@ void submit_bio(struct bio *bio)
 
 void blk_flush_plug(void)
 {
-	struct blk_plug *plug = plugs[blk_cpu() % MAX_CPUS];
+	struct blk_plug *plug = plugs[blk_cpu()];
 	if (plug && plug->list) {
 		struct request *list = plug->list;
 		plug->list = plug->tail = NULL;
@@ -383,12 +431,12 @@ void blk_start_plug(struct blk_plug *plug)
 {
 	plug->list = plug->tail = NULL;
 	plug->count = 0;
-	plugs[blk_cpu() % MAX_CPUS] = plug;
+	plugs[blk_cpu()] = plug;
 }
 
 void blk_finish_plug(struct blk_plug *plug)
 {
-	plugs[blk_cpu() % MAX_CPUS] = NULL;
+	plugs[blk_cpu()] = NULL;
 	struct request *list = plug->list;
 	plug->list = plug->tail = NULL;
 	plug->count = 0;
@@ -421,21 +469,36 @@ __attribute__((noinline)) static void complete_slow(struct request *rq, blk_stat
 		bio_piece_done(bios[i], status);
 }
 
+/* IN_FLIGHT was not it: TIMED_OUT → COMPLETE, or false (completed already). */
+__attribute__((noinline)) static bool complete_timed_out(struct request *rq)
+{
+	int timed_out = RQ_TIMED_OUT;
+	return __atomic_compare_exchange_n(&rq->state, &timed_out, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_RELAXED);
+}
+
+/* The bio's last piece is done: usually its only one. */
+static inline void bio_done(struct bio *bio)
+{
+	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
+		bio->end_io(bio);
+	else
+		bio_piece_done(bio, BLK_STS_OK);
+}
+
 void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
-	int expected = RQ_IN_FLIGHT;
-	if (!__atomic_compare_exchange_n(&rq->state, &expected, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED) &&
-	    (expected != RQ_TIMED_OUT ||
-	     !__atomic_compare_exchange_n(&rq->state, &expected, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
-					  __ATOMIC_RELAXED)))
+	int in_flight = RQ_IN_FLIGHT;
+	if (__builtin_expect(!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
+							  __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 0) &&
+	    !complete_timed_out(rq))
 		return; /* completed already: a late or duplicate completion */
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	unsigned cpu = blk_cpu() % MAX_CPUS;
+	unsigned cpu = blk_cpu();
 	struct blk_stats *st = &hctx->stat[cpu];
 	enum req_op op = rq->op;
 	st->ios[op]++;
-	st->sectors[op] += rq->__data_len >> SECTOR_SHIFT;
+	st->bytes[op] += rq->__data_len;
 	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
 	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
 		complete_slow(rq, status, cpu);
@@ -445,7 +508,7 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc); /* rq may be reused from here on */
 	if (!llist_empty(&hctx->wait_list))
 		blk_mq_run_wait_list(hctx); /* the bios that waited for a tag go first */
-	bio_piece_done(bio, BLK_STS_OK);
+	bio_done(bio);
 }
 
 /* ---- requeue, quiesce, freeze, timeouts ---- */
@@ -463,7 +526,7 @@ void blk_mq_requeue_request(struct request *rq)
 
 void blk_mq_kick_requeue_list(struct request_queue *q)
 {
-	if (__atomic_load_n(&q->quiesced, __ATOMIC_ACQUIRE))
+	if (blk_queue_quiesced(q))
 		return;
 	for (struct llist_node *n = llist_take_all(&q->requeue_list); n;) {
 		struct llist_node *next = n->next;
@@ -473,11 +536,11 @@ void blk_mq_kick_requeue_list(struct request_queue *q)
 	}
 }
 
-void blk_mq_quiesce_queue(struct request_queue *q) { __atomic_add_fetch(&q->quiesced, 1, __ATOMIC_ACQ_REL); }
+void blk_mq_quiesce_queue(struct request_queue *q) { __atomic_add_fetch(&q->stopped, BLK_QUIESCE_ONE, __ATOMIC_ACQ_REL); }
 
 void blk_mq_unquiesce_queue(struct request_queue *q)
 {
-	if (__atomic_sub_fetch(&q->quiesced, 1, __ATOMIC_ACQ_REL) == 0)
+	if ((__atomic_sub_fetch(&q->stopped, BLK_QUIESCE_ONE, __ATOMIC_ACQ_REL) & (BLK_FREEZE_ONE - 1)) == 0)
 		blk_mq_kick_requeue_list(q);
 }
 
@@ -491,14 +554,14 @@ unsigned blk_mq_in_flight(const struct request_queue *q)
 
 void blk_mq_freeze_queue(struct request_queue *q)
 {
-	__atomic_add_fetch(&q->freeze_depth, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&q->stopped, BLK_FREEZE_ONE, __ATOMIC_ACQ_REL);
 	while (blk_mq_in_flight(q))
 		blk_wait(); /* completions (or their timeouts, on the tick) drain it */
 }
 
 void blk_mq_unfreeze_queue(struct request_queue *q)
 {
-	if (__atomic_sub_fetch(&q->freeze_depth, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_sub_fetch(&q->stopped, BLK_FREEZE_ONE, __ATOMIC_ACQ_REL) >= BLK_FREEZE_ONE)
 		return;
 	for (struct llist_node *n = llist_take_all(&q->frozen_bios); n;) {
 		struct llist_node *next = n->next;
@@ -521,7 +584,7 @@ static void timeout_check_hctx(struct blk_mq_hw_ctx *hctx, uint64_t now)
 		int in_flight = RQ_IN_FLIGHT;
 		if (!blk_mq_tag_busy(hctx->tags, tag) || rq->mq_hctx != hctx ||
 		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) != RQ_IN_FLIGHT ||
-		    now < rq->io_start_time_ns + hctx->q->timeout_ns ||
+		    now < blk_rq_dispatch_ns(rq) + hctx->q->timeout_ns ||
 		    !__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_TIMED_OUT, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_RELAXED))
 			continue;
@@ -540,7 +603,7 @@ static void timeout_check_hctx(struct blk_mq_hw_ctx *hctx, uint64_t now)
 
 void blk_mq_timeout_tick(void)
 {
-	unsigned cpu = blk_cpu() % MAX_CPUS;
+	unsigned cpu = blk_cpu();
 	uint64_t now = blk_now_ns();
 	for (unsigned i = 0; i < __atomic_load_n(&nr_queues, __ATOMIC_ACQUIRE); i++) {
 		struct request_queue *q = __atomic_load_n(&queues[i], __ATOMIC_ACQUIRE);
@@ -573,7 +636,7 @@ void blk_mq_hctx_stats(const struct blk_mq_hw_ctx *hctx, struct blk_stats *sum)
 		const struct blk_stats *s = &hctx->stat[c];
 		for (unsigned op = 0; op < REQ_OP_COUNT; op++) {
 			sum->ios[op] += s->ios[op];
-			sum->sectors[op] += s->sectors[op];
+			sum->bytes[op] += s->bytes[op];
 		}
 		sum->merges += s->merges;
 		sum->errors += s->errors;

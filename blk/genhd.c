@@ -72,7 +72,7 @@ blk_status_t submit_bio_wait(struct bio *bio)
 	struct request_queue *q = bio->bdev->q;
 	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
 		if (bio->flags & REQ_HIPRI)
-			blk_mq_poll(q->ctxs[blk_cpu() % MAX_CPUS].hctxs[HCTX_TYPE_POLL]);
+			blk_mq_poll(q->ctxs[blk_cpu()].hctxs[HCTX_TYPE_POLL]);
 		else
 			blk_wait();
 	}

@@ -122,7 +122,7 @@ int blk_mq_get_tag(struct blk_mq_tags *t, unsigned cpu, bool reserved);
  */
 static inline bool blk_mq_get_tag_fast(struct blk_mq_tags *t, unsigned cpu, unsigned *tag)
 {
-	struct blk_mq_tag_hint *h = &t->hint[cpu & (MAX_CPUS - 1)];
+	struct blk_mq_tag_hint *h = &t->hint[cpu]; /* cpu < MAX_CPUS here */
 	int kept = __atomic_exchange_n(&h->cached, BLK_MQ_NO_TAG, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(kept != BLK_MQ_NO_TAG, 1)) {
 		*tag = (unsigned)kept;
@@ -164,7 +164,7 @@ void blk_mq_tag_locate(struct blk_mq_tags *t, unsigned tag, struct blk_mq_tag_lo
 static inline void blk_mq_put_tag_at(struct blk_mq_tags *t, unsigned cpu, unsigned tag,
 				     const struct blk_mq_tag_loc *loc)
 {
-	struct blk_mq_tag_hint *h = &t->hint[cpu & (MAX_CPUS - 1)];
+	struct blk_mq_tag_hint *h = &t->hint[cpu]; /* cpu < MAX_CPUS here */
 	int none = BLK_MQ_NO_TAG;
 	if (__builtin_expect(loc->hint != BLK_MQ_NO_HINT, 1)) {
 		if (__atomic_compare_exchange_n(&h->cached, &none, (int)tag, false, __ATOMIC_RELEASE,

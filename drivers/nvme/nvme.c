@@ -314,14 +314,19 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
 
 /* ---- I/O completion ---- */
 
-static void complete_cqe(struct nvme_queue *q, const struct nvme_cqe *cqe)
+/* The part of a CQE a completion needs, read once from the queue. */
+struct cqe_fields {
+	uint16_t sq_head, sq_id, cid, status;
+};
+
+static void complete_cqe(struct nvme_queue *q, struct cqe_fields cqe)
 {
-	unsigned tag = cqe->cid & ((1u << NVME_CID_TAG_BITS) - 1), gen = cqe->cid >> NVME_CID_TAG_BITS;
-	if (cqe->sq_id != q->qid || cqe->sq_head >= q->depth || tag >= q->tags->nr_tags ||
-	    !blk_mq_tag_busy(q->tags, tag)) {
+	unsigned tag = cqe.cid & ((1u << NVME_CID_TAG_BITS) - 1), gen = cqe.cid >> NVME_CID_TAG_BITS;
+	if (cqe.sq_id != q->qid || cqe.sq_head >= q->depth || tag >= q->tags->nr_tags ||
+	    !blk_mq_request_started(q->rqs[tag])) {
 		q->bogus++;
-		kprintf("%s: q%u: bogus completion cid %#x sq %u head %u dropped\n", q->ctrl->name, q->qid, cqe->cid,
-			cqe->sq_id, cqe->sq_head);
+		kprintf("%s: q%u: bogus completion cid %#x sq %u head %u dropped\n", q->ctrl->name, q->qid, cqe.cid,
+			cqe.sq_id, cqe.sq_head);
 		return;
 	}
 	struct request *rq = q->rqs[tag];
@@ -329,45 +334,63 @@ static void complete_cqe(struct nvme_queue *q, const struct nvme_cqe *cqe)
 	if ((cmd->gen & ((1u << (16 - NVME_CID_TAG_BITS)) - 1)) != gen) {
 		q->bogus++;
 		kprintf("%s: q%u: stale completion cid %#x (generation %u, expected %u) dropped\n", q->ctrl->name,
-			q->qid, cqe->cid, gen, cmd->gen);
+			q->qid, cqe.cid, gen, cmd->gen);
 		return;
 	}
 	q->completed++;
 	cmd->retries = 0;
-	blk_status_t st = status_to_blk(cqe->status);
-	if (st)
-		kprintf("%s: q%u: %s of %u bytes at sector %llu failed: status type %u code %#x%s\n", q->ctrl->name,
-			q->qid, blk_op_name(rq->op), blk_rq_bytes(rq), (unsigned long long)blk_rq_pos(rq),
-			NVME_CQE_SCT(cqe->status), NVME_CQE_SC(cqe->status), NVME_CQE_DNR(cqe->status) ? " (do not retry)" : "");
+	blk_status_t st = BLK_STS_OK;
+	if (__builtin_expect(cqe.status & NVME_CQE_STATUS_MASK, 0)) {
+		st = status_to_blk(cqe.status);
+		if (st)
+			kprintf("%s: q%u: %s of %u bytes at sector %llu failed: status type %u code %#x%s\n",
+				q->ctrl->name, q->qid, blk_op_name(rq->op), blk_rq_bytes(rq),
+				(unsigned long long)blk_rq_pos(rq), NVME_CQE_SCT(cqe.status), NVME_CQE_SC(cqe.status),
+				NVME_CQE_DNR(cqe.status) ? " (do not retry)" : "");
+	}
 	blk_mq_complete_request(rq, st);
 }
 
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
- * controller is disabled: its queues are gone, so there is nothing to tell). */
-static int reap_cq(struct nvme_queue *q, bool ring)
+ * controller is disabled: its queues are gone, so there is nothing to tell).
+ * The caller holds cq_lock with interrupts off. */
+static int reap_cq_locked(struct nvme_queue *q, bool ring)
 {
 	int n = 0;
-	uint64_t f = spin_lock_irqsave(&q->cq_lock);
-	while (cqe_pending(q)) {
+	for (;;) {
+		const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
+		uint16_t status = e->status;
+		if (NVME_CQE_PHASE(status) != q->cq_phase)
+			break;
 		rmb(); /* read the entry only after its phase bit said it is new */
-		struct nvme_cqe cqe = q->cq[q->cq_head];
+		struct cqe_fields cqe = { e->sq_head, e->sq_id, e->cid, status };
 		cq_advance(q);
-		complete_cqe(q, &cqe);
+		complete_cqe(q, cqe);
 		n++;
 	}
 	if (n && ring && !__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
 		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
+	return n;
+}
+
+static int reap_cq(struct nvme_queue *q, bool ring)
+{
+	uint64_t f = spin_lock_irqsave(&q->cq_lock);
+	int n = reap_cq_locked(q, ring);
 	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
 }
 
 static int process_cq(struct nvme_queue *q) { return reap_cq(q, true); }
 
+/* An interrupt handler runs with interrupts off: the lock alone will do. */
 static void nvme_irq(void *arg)
 {
 	struct nvme_queue *q = arg;
 	q->interrupts++;
-	process_cq(q);
+	spin_lock(&q->cq_lock);
+	reap_cq_locked(q, true);
+	spin_unlock(&q->cq_lock);
 }
 
 /* Admin completions: admin_sync polls for its own; events arriving while
@@ -405,6 +428,12 @@ static blk_status_t build_rw(struct nvme_ctrl *c, struct nvme_ns *ns, struct req
 	sqe->cdw12 = (nlb - 1) | ((rq->cmd_flags & REQ_FUA) ? NVME_RW_FUA : 0);
 	if (rq->op == REQ_OP_WRITE_ZEROES)
 		return BLK_STS_OK;
+	/* one piece of one vec: contiguous memory, often within two pages */
+	const struct bio *bio = rq->slices[0].bio;
+	if (rq->nr_slices == 1 && bio->nr_vecs == 1 &&
+	    nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), c->page_size, &sqe->prp1,
+			    &sqe->prp2))
+		return BLK_STS_OK;
 	struct seg_ctx s;
 	blk_rq_seg_iter_init(&s.it, rq);
 	if (nvme_setup_prps(next_seg, &s, blk_rq_bytes(rq), c->page_size, &cmd->prps, &sqe->prp1, &sqe->prp2) != 0)
@@ -412,34 +441,72 @@ static blk_status_t build_rw(struct nvme_ctrl *c, struct nvme_ns *ns, struct req
 	return BLK_STS_OK;
 }
 
-static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last)
+/* Builds the command for rq in *sqe (every field). */
+static blk_status_t build_cmd(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, struct nvme_sqe *sqe)
 {
-	struct nvme_queue *q = hctx->driver_data;
-	struct nvme_ns *ns = rq->q->disk->driver_data;
 	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	struct nvme_sqe sqe = { .nsid = ns->nsid };
-	blk_status_t st = BLK_STS_OK;
+	*sqe = (struct nvme_sqe){ .nsid = ns->nsid };
 	switch (rq->op) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 	case REQ_OP_WRITE_ZEROES:
-		sqe.opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : rq->op == REQ_OP_WRITE ? NVME_CMD_WRITE
+		sqe->opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : rq->op == REQ_OP_WRITE ? NVME_CMD_WRITE
 											: NVME_CMD_WRITE_ZEROES;
-		st = build_rw(q->ctrl, ns, rq, &sqe);
-		break;
+		return build_rw(q->ctrl, ns, rq, sqe);
 	case REQ_OP_FLUSH:
-		sqe.opcode = NVME_CMD_FLUSH;
-		break;
+		sqe->opcode = NVME_CMD_FLUSH;
+		return BLK_STS_OK;
 	case REQ_OP_DISCARD:
 		cmd->range = (struct nvme_dsm_range){ 0, blk_rq_bytes(rq) >> ns->lba_shift,
 						      blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT) };
-		sqe.opcode = NVME_CMD_DSM;
-		sqe.prp1 = blk_virt_to_phys(&cmd->range);
-		sqe.cdw11 = NVME_DSMGMT_AD; /* cdw10 = 0: one range */
-		break;
+		sqe->opcode = NVME_CMD_DSM;
+		sqe->prp1 = blk_virt_to_phys(&cmd->range);
+		sqe->cdw11 = NVME_DSMGMT_AD; /* cdw10 = 0: one range */
+		return BLK_STS_OK;
 	default:
-		st = BLK_STS_NOTSUPP;
+		return BLK_STS_NOTSUPP;
 	}
+}
+
+/*
+ * The common case, built in place in the SQ: a read or write of one
+ * contiguous piece within two memory pages (PRP1, PRP2, no list). False
+ * (nothing done) for anything else.
+ */
+static bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
+{
+	const struct bio *bio = rq->slices[0].bio;
+	uint64_t prp1, prp2;
+	if (rq->op > REQ_OP_WRITE || rq->nr_slices != 1 || bio->nr_vecs != 1 ||
+	    !nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), q->ctrl->page_size, &prp1,
+			     &prp2))
+		return false;
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
+	uint32_t cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
+	cmd->gen++;
+	cmd->aborted = false;
+	uint16_t cid = (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag);
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	q->sq[q->sq_tail] = (struct nvme_sqe){
+		.opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : NVME_CMD_WRITE, .cid = cid, .nsid = ns->nsid,
+		.prp1 = prp1, .prp2 = prp2, .cdw10 = (uint32_t)slba, .cdw11 = (uint32_t)(slba >> 32), .cdw12 = cdw12,
+	};
+	q->sq_tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
+	q->submitted++;
+	if (last)
+		ring_sq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return true;
+}
+
+/* Everything else: flush, discard, write zeroes, PRP lists, a dead controller. */
+__attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue *q, struct nvme_ns *ns,
+							       struct request *rq, bool last)
+{
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct nvme_sqe sqe;
+	blk_status_t st = build_cmd(q, ns, rq, &sqe);
 	if (st)
 		return st;
 	if (q->ctrl->dead)
@@ -453,6 +520,15 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 		ring_sq(q);
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	return BLK_STS_OK;
+}
+
+static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	struct nvme_ns *ns = rq->q->disk->driver_data;
+	if (__builtin_expect(!q->ctrl->dead, 1) && queue_rw_simple(q, ns, rq, last))
+		return BLK_STS_OK;
+	return queue_rq_general(q, ns, rq, last);
 }
 
 static void nvme_commit_rqs(struct blk_mq_hw_ctx *hctx)

@@ -91,6 +91,7 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "status in dword 3 high 
 #define NVME_CQE_PHASE(status)  ((status) & 1u)
 #define NVME_CQE_SC(status)     (((status) >> 1) & 0xffu)
 #define NVME_CQE_SCT(status)    (((status) >> 9) & 0x7u)
+#define NVME_CQE_STATUS_MASK    0x0ffeu /* SCT and SC: zero is success */
 #define NVME_CQE_DNR(status)    (((status) >> 15) & 1u)
 #define NVME_SCT_GENERIC        0
 #define NVME_SC_SUCCESS         0x00

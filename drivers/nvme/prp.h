@@ -49,6 +49,18 @@ struct nvme_prp_lists {
 int nvme_setup_prps(nvme_seg_next_fn *next, void *ctx, uint32_t total_len, uint32_t page_size,
 		    const struct nvme_prp_lists *lists, uint64_t *prp1, uint64_t *prp2);
 
+/* The common case without an iterator or a list: one contiguous segment
+ * (phys, len > 0) within two memory pages. Fills *prp1 and *prp2 as
+ * nvme_setup_prps would and returns true; false when it needs a list. */
+static inline bool nvme_prp_simple(uint64_t phys, uint32_t len, uint32_t page_size, uint64_t *prp1,
+				   uint64_t *prp2)
+{
+	uint32_t first = page_size - (uint32_t)(phys & (page_size - 1)); /* bytes left in PRP1's page */
+	*prp1 = phys;
+	*prp2 = len <= first ? 0 : phys + first;
+	return len <= first || len - first <= page_size;
+}
+
 /* The largest transfer in bytes that nr_list_pages list pages describe
  * whatever the first segment's offset in its page (a multiple of page_size,
  * capped below 4 GiB), e.g. for the block layer's max_sectors. */

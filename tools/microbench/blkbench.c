@@ -25,7 +25,9 @@
 
 /* ---- blk_env.h for one host CPU ---- */
 
-uint64_t microbench_clock_ns; /* env_inline.h's clock */
+/* env_inline.h's CPU and clock: CPU 0, 100 ns per read */
+unsigned microbench_cpu;
+uint64_t microbench_clock_ns, microbench_clock_step = 100;
 
 void *blk_alloc_pages(unsigned order)
 {

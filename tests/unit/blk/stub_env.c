@@ -131,8 +131,16 @@ void blk_free_pages(void *p, unsigned order)
 
 uint64_t blk_virt_to_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
 
+#ifdef BLK_MICROBENCH
+/* The microbenchmark's blk_cpu and blk_now_ns are inline, as the kernel's
+ * (tools/microbench/env_inline.h), and read these. */
+unsigned microbench_cpu;
+uint64_t microbench_clock_ns, microbench_clock_step;
+void stub_set_cpu(unsigned cpu) { microbench_cpu = cpu; }
+#else
 void stub_set_cpu(unsigned cpu) { env.cpu = cpu; }
 unsigned blk_cpu(void) { return env.cpu; }
+#endif
 
 void stub_set_cpus(cpumask_t present, cpumask_t possible, const cpumask_t *siblings)
 {
@@ -151,6 +159,13 @@ void blk_cpus(struct blk_mq_cpus *cpus)
 void stub_set_in_irq(bool in_irq) { env.in_irq = in_irq; }
 bool blk_in_irq(void) { return env.in_irq; }
 
+#ifdef BLK_MICROBENCH
+void stub_set_time(uint64_t ns, uint64_t step)
+{
+	microbench_clock_ns = ns;
+	microbench_clock_step = step;
+}
+#else
 void stub_set_time(uint64_t ns, uint64_t step)
 {
 	env.now = ns;
@@ -163,6 +178,7 @@ uint64_t blk_now_ns(void)
 	env.now += env.step;
 	return t;
 }
+#endif
 
 void stub_set_wait(bool (*fn)(void *arg), void *arg)
 {

@@ -1015,9 +1015,9 @@ static void test_stats(void **state)
 	}
 	struct blk_stats s = sum_stats(b);
 	assert_int_equal(s.ios[REQ_OP_READ], 3);
-	assert_int_equal(s.sectors[REQ_OP_READ], 24);
+	assert_int_equal(s.bytes[REQ_OP_READ], 24 * SECTOR_SIZE);
 	assert_int_equal(s.ios[REQ_OP_WRITE], 2);
-	assert_int_equal(s.sectors[REQ_OP_WRITE], 32);
+	assert_int_equal(s.bytes[REQ_OP_WRITE], 32 * SECTOR_SIZE);
 	assert_int_equal(s.errors, 0);
 	assert_int_equal(s.merges, 0);
 	uint64_t lat = 0;
@@ -1031,7 +1031,7 @@ static void test_stats(void **state)
 	assert_int_equal(h->stat[1].ios[REQ_OP_READ], 1);
 	struct blk_stats hs = { 0 };
 	blk_mq_hctx_stats(h, &hs);
-	assert_int_equal(hs.sectors[REQ_OP_WRITE], 32);
+	assert_int_equal(hs.bytes[REQ_OP_WRITE], 32 * SECTOR_SIZE);
 	assert_int_equal(blk_mq_hctx_completed(h), 5);
 	free(buf);
 }

@@ -407,6 +407,34 @@ static void test_invalid_layouts(void **state)
 	assert_int_equal(check(PG4, shortv, 2, 0, NULL), -EINVAL);
 }
 
+/* The list-free shortcut agrees with nvme_setup_prps wherever it answers,
+ * and answers exactly when no list page is needed: every dword-aligned
+ * offset class and length around one and two pages, both page sizes. */
+static void test_prp_simple(void **state)
+{
+	(void)state;
+	static const uint32_t sizes[] = { PG4, 65536 };
+	for (unsigned z = 0; z < 2; z++) {
+		uint32_t ps = sizes[z];
+		lists_need(ps);
+		for (uint64_t off = 0; off < ps; off += off < 64 ? 4 : ps / 8 - 4) {
+			for (uint32_t len = 512; len <= 3 * ps; len += len < 2 * ps + 1024 ? 512 : ps) {
+				uint64_t phys = 0x100000000ull + 16 * (uint64_t)ps + off;
+				struct seg s = { phys, len };
+				struct seg_iter it = { &s, 1, 0, 0 };
+				uint64_t p1, p2, q1 = 1, q2 = 1;
+				assert_int_equal(nvme_setup_prps(seg_next, &it, len, ps, &lists, &p1, &p2), 0);
+				bool listless = off + len <= 2ull * ps;
+				assert_int_equal(nvme_prp_simple(phys, len, ps, &q1, &q2), listless);
+				if (listless) {
+					assert_int_equal(q1, p1);
+					assert_int_equal(q2, p2);
+				}
+			}
+		}
+	}
+}
+
 static void test_bad_page_size(void **state)
 {
 	(void)state;
@@ -520,6 +548,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_multi_segment, teardown),
 		cmocka_unit_test_teardown(test_segments_read_until_covered, teardown),
 		cmocka_unit_test_teardown(test_invalid_layouts, teardown),
+		cmocka_unit_test_teardown(test_prp_simple, teardown),
 		cmocka_unit_test_teardown(test_bad_page_size, teardown),
 		cmocka_unit_test_teardown(test_too_long, teardown),
 		cmocka_unit_test_teardown(test_max_transfer, teardown),
