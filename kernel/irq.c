@@ -62,6 +62,7 @@ void irq_dispatch(struct trap_frame *f)
 	unsigned v = f->vector & 255;
 	struct cpu *c = this_cpu();
 	c->irq_count[v]++;
+	c->irq_since_idle = true; /* what it did may be what the interrupted code is about to sleep for */
 	struct irq_desc *d = c->vector_irq[v];
 	if (d)
 		d->fn(d->arg);

@@ -35,6 +35,7 @@ struct cpu {
 	struct smp_work *work; /* lock-free stack of queued calls, pushed by any CPU */
 	uint64_t idle_tsc;     /* TSC cycles spent halted, up to the last wake-up */
 	uint64_t idle_since;   /* TSC when the current halt began; 0 when running */
+	bool irq_since_idle;   /* an interrupt ran since cpu_idle last looked: do not halt */
 
 	struct irq_desc *vector_irq[256]; /* this CPU's vector → device interrupt */
 	uint64_t irq_count[256];

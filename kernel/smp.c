@@ -153,7 +153,12 @@ void cpu_idle(void)
 		return;
 	}
 	cli();
-	if (__atomic_load_n(&c->work, __ATOMIC_ACQUIRE)) { /* queued after the check: no IPI will come */
+	/* Work queued after the check (no IPI will come), or an interrupt that
+	 * ran since we last looked: it may have done what our caller checked
+	 * for just before calling (a completion), so the caller looks again
+	 * rather than halt until some later interrupt. */
+	if (__atomic_load_n(&c->work, __ATOMIC_ACQUIRE) || c->irq_since_idle) {
+		c->irq_since_idle = false;
 		sti();
 		return;
 	}

@@ -39,7 +39,10 @@ int smp_call_async(unsigned cpu, struct smp_work *w);
 void smp_tick_register(void (*fn)(void));
 
 /* Runs this CPU's queued calls; if there were none, sleeps until the next
- * interrupt. Returns with interrupts enabled. */
+ * interrupt, unless an interrupt already ran since the last call (it may
+ * have done what the caller is waiting for: the caller checks its condition,
+ * then calls this, in a loop, and no wake-up between the two is lost).
+ * Returns with interrupts enabled. */
 void cpu_idle(void);
 _Noreturn void cpu_idle_loop(void);
 
