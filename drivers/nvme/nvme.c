@@ -142,8 +142,9 @@ static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
 
 /* Writes a doorbell value: to the shadow buffer when there is one, and by
  * MMIO only when the EventIdx asks for it. */
-static void write_doorbell(struct nvme_queue *q, volatile uint32_t *mmio, volatile uint32_t *shadow,
-			   volatile uint32_t *eventidx, uint16_t value)
+static inline __attribute__((always_inline)) void write_doorbell(struct nvme_queue *q, volatile uint32_t *mmio,
+								  volatile uint32_t *shadow,
+								  volatile uint32_t *eventidx, uint16_t value)
 {
 	if (shadow) {
 		uint16_t old = (uint16_t)*shadow;
@@ -157,13 +158,21 @@ static void write_doorbell(struct nvme_queue *q, volatile uint32_t *mmio, volati
 	q->doorbells++;
 }
 
+/* Tells the controller about the SQ entries before tail, which the caller
+ * (holding sq_lock) knows to be new. Inline: in the I/O path a call would
+ * cost more than the doorbell itself. */
+static inline __attribute__((always_inline)) void ring_sq_at(struct nvme_queue *q, uint16_t tail)
+{
+	wmb(); /* the SQ entries must be visible before the doorbell write */
+	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, tail);
+	q->sq_tail_rung = tail;
+}
+
+/* The SQ doorbell, if entries were added since it was last written. */
 static void ring_sq(struct nvme_queue *q)
 {
-	if (q->sq_tail == q->sq_tail_rung)
-		return;
-	wmb(); /* the SQ entries must be visible before the doorbell write */
-	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, q->sq_tail);
-	q->sq_tail_rung = q->sq_tail;
+	if (q->sq_tail != q->sq_tail_rung)
+		ring_sq_at(q, q->sq_tail);
 }
 
 static void sq_push(struct nvme_queue *q, const struct nvme_sqe *sqe)
@@ -314,74 +323,95 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
 
 /* ---- I/O completion ---- */
 
-/* The part of a CQE a completion needs, read once from the queue. */
-struct cqe_fields {
-	uint16_t sq_head, sq_id, cid, status;
-};
-
-static void complete_cqe(struct nvme_queue *q, struct cqe_fields cqe)
+/* The request a CQE completes: one of q's, in flight, submitted with
+ * exactly the CQE's cid (so a stale generation or a duplicate is no match),
+ * and the CQE's SQ id and SQ head possible. NULL: the CQE is bogus. */
+static inline struct request *cqe_request(const struct nvme_queue *q, unsigned cid, uint16_t sq_id, uint16_t sq_head)
 {
-	unsigned tag = cqe.cid & ((1u << NVME_CID_TAG_BITS) - 1), gen = cqe.cid >> NVME_CID_TAG_BITS;
-	if (cqe.sq_id != q->qid || cqe.sq_head >= q->depth || tag >= q->tags->nr_tags ||
-	    !blk_mq_request_started(q->rqs[tag])) {
-		q->bogus++;
-		kprintf("%s: q%u: bogus completion cid %#x sq %u head %u dropped\n", q->ctrl->name, q->qid, cqe.cid,
-			cqe.sq_id, cqe.sq_head);
-		return;
-	}
+	unsigned tag = cid & NVME_CID_TAG_MASK;
+	if (sq_id != q->qid || sq_head >= q->depth || tag >= q->nr_tags)
+		return NULL;
 	struct request *rq = q->rqs[tag];
-	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	if ((cmd->gen & ((1u << (16 - NVME_CID_TAG_BITS)) - 1)) != gen) {
-		q->bogus++;
+	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	return cmd->cid == cid && blk_mq_request_started(rq) ? rq : NULL;
+}
+
+/* A CQE cqe_request refused: dropped, counted and logged, never trusted.
+ * Out of line, like the other rare cases: the reap loop stays small. */
+__attribute__((noinline, cold)) static void drop_cqe(struct nvme_queue *q, uint16_t cid, uint16_t sq_id,
+						     uint16_t sq_head)
+{
+	unsigned tag = cid & NVME_CID_TAG_MASK;
+	q->bogus++;
+	if (sq_id == q->qid && sq_head < q->depth && tag < q->nr_tags && blk_mq_request_started(q->rqs[tag])) {
+		const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(q->rqs[tag]);
 		kprintf("%s: q%u: stale completion cid %#x (generation %u, expected %u) dropped\n", q->ctrl->name,
-			q->qid, cqe.cid, gen, cmd->gen);
+			q->qid, cid, cid >> NVME_CID_TAG_BITS, cmd->cid >> NVME_CID_TAG_BITS);
 		return;
 	}
-	q->completed++;
-	cmd->retries = 0;
-	blk_status_t st = BLK_STS_OK;
-	if (__builtin_expect(cqe.status & NVME_CQE_STATUS_MASK, 0)) {
-		st = status_to_blk(cqe.status);
-		if (st)
-			kprintf("%s: q%u: %s of %u bytes at sector %llu failed: status type %u code %#x%s\n",
-				q->ctrl->name, q->qid, blk_op_name(rq->op), blk_rq_bytes(rq),
-				(unsigned long long)blk_rq_pos(rq), NVME_CQE_SCT(cqe.status), NVME_CQE_SC(cqe.status),
-				NVME_CQE_DNR(cqe.status) ? " (do not retry)" : "");
-	}
-	blk_mq_complete_request(rq, st);
+	kprintf("%s: q%u: bogus completion cid %#x sq %u head %u dropped\n", q->ctrl->name, q->qid, cid, sq_id,
+		sq_head);
+}
+
+/* The block-layer status of a CQE whose status is not plain success; a
+ * failure is logged. */
+__attribute__((noinline, cold)) static blk_status_t cqe_error(struct nvme_queue *q, const struct request *rq,
+							      uint16_t status)
+{
+	blk_status_t st = status_to_blk(status);
+	if (st)
+		kprintf("%s: q%u: %s of %u bytes at sector %llu failed: status type %u code %#x%s\n", q->ctrl->name,
+			q->qid, blk_op_name(rq->op), blk_rq_bytes(rq), (unsigned long long)blk_rq_pos(rq),
+			NVME_CQE_SCT(status), NVME_CQE_SC(status), NVME_CQE_DNR(status) ? " (do not retry)" : "");
+	return st;
 }
 
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
- * controller is disabled: its queues are gone, so there is nothing to tell).
- * The caller holds cq_lock with interrupts off. */
-static int reap_cq_locked(struct nvme_queue *q, bool ring)
+ * controller is being disabled: its queues are going, so there is nothing
+ * to tell). Returns the number of entries reaped, bogus ones included. The
+ * caller holds cq_lock with interrupts off; a completion's end_io may submit
+ * (sq_lock) but never reaps this CQ, so cq_head and cq_phase are ours.
+ * Inline: the interrupt handler is its main caller. */
+static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queue *q)
 {
 	int n = 0;
-	for (;;) {
+	for (;; n++) {
 		const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
 		uint16_t status = e->status;
 		if (NVME_CQE_PHASE(status) != q->cq_phase)
 			break;
 		rmb(); /* read the entry only after its phase bit said it is new */
-		struct cqe_fields cqe = { e->sq_head, e->sq_id, e->cid, status };
+		unsigned cid = e->cid;
+		uint16_t sq_id = e->sq_id, sq_head = e->sq_head;
 		cq_advance(q);
-		complete_cqe(q, cqe);
-		n++;
+		struct request *rq = cqe_request(q, cid, sq_id, sq_head);
+		if (__builtin_expect(!rq, 0)) {
+			drop_cqe(q, (uint16_t)cid, sq_id, sq_head);
+			continue;
+		}
+		q->completed++;
+		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+		cmd->retries = 0;
+		/* From here a copy of this CQE matches nothing, even once the block
+		 * layer marks the tag's next request in flight before queue_rq has
+		 * given it its new cid. Before the completion: its end_io may
+		 * submit that next request at once. */
+		cmd->cid += NVME_CID_GEN_STEP;
+		blk_mq_complete_request(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0) ? cqe_error(q, rq, status)
+											  : BLK_STS_OK);
 	}
-	if (n && ring && !__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
+	if (n && !__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
 		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
 	return n;
 }
 
-static int reap_cq(struct nvme_queue *q, bool ring)
+static int process_cq(struct nvme_queue *q)
 {
 	uint64_t f = spin_lock_irqsave(&q->cq_lock);
-	int n = reap_cq_locked(q, ring);
+	int n = reap_cq_locked(q);
 	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
 }
-
-static int process_cq(struct nvme_queue *q) { return reap_cq(q, true); }
 
 /* An interrupt handler runs with interrupts off: the lock alone will do. */
 static void nvme_irq(void *arg)
@@ -389,7 +419,7 @@ static void nvme_irq(void *arg)
 	struct nvme_queue *q = arg;
 	q->interrupts++;
 	spin_lock(&q->cq_lock);
-	reap_cq_locked(q, true);
+	reap_cq_locked(q);
 	spin_unlock(&q->cq_lock);
 }
 
@@ -468,34 +498,52 @@ static blk_status_t build_cmd(struct nvme_queue *q, struct nvme_ns *ns, struct r
 	}
 }
 
+/* A new submission of rq: the next generation of its cid, not aborted. */
+static inline uint16_t start_cmd(struct nvme_cmd *cmd, const struct request *rq)
+{
+	cmd->cid = (uint16_t)(((cmd->cid + NVME_CID_GEN_STEP) & ~NVME_CID_TAG_MASK) | (unsigned)rq->tag);
+	cmd->aborted = false;
+	return cmd->cid;
+}
+
 /*
  * The common case, built in place in the SQ: a read or write of one
  * contiguous piece within two memory pages (PRP1, PRP2, no list). False
- * (nothing done) for anything else.
+ * (nothing done) for anything else. Everything is computed under the lock,
+ * so that little lives across taking it.
  */
-static bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
+static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
 {
 	const struct bio *bio = rq->slices[0].bio;
-	uint64_t prp1, prp2;
-	if (rq->op > REQ_OP_WRITE || rq->nr_slices != 1 || bio->nr_vecs != 1 ||
-	    !nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), q->ctrl->page_size, &prp1,
-			     &prp2))
+	if (rq->op > REQ_OP_WRITE || rq->nr_slices != 1 || bio->nr_vecs != 1)
 		return false;
-	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
-	uint32_t cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
-	cmd->gen++;
-	cmd->aborted = false;
-	uint16_t cid = (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag);
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	q->sq[q->sq_tail] = (struct nvme_sqe){
-		.opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : NVME_CMD_WRITE, .cid = cid, .nsid = ns->nsid,
-		.prp1 = prp1, .prp2 = prp2, .cdw10 = (uint32_t)slba, .cdw11 = (uint32_t)(slba >> 32), .cdw12 = cdw12,
-	};
-	q->sq_tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
+	uint64_t prp1, prp2;
+	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), q->ctrl->page_size, &prp1,
+			     &prp2)) {
+		spin_unlock_irqrestore(&q->sq_lock, f);
+		return false;
+	}
+	/* every field, in order, each stored as soon as it is known */
+	struct nvme_sqe *s = &q->sq[q->sq_tail];
+	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
+	s->opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : NVME_CMD_WRITE;
+	s->flags = 0;
+	s->cid = start_cmd(blk_mq_rq_to_pdu(rq), rq);
+	s->nsid = ns->nsid;
+	s->cdw2 = s->cdw3 = 0;
+	s->mptr = 0;
+	s->prp1 = prp1;
+	s->prp2 = prp2;
+	s->cdw10 = (uint32_t)slba;
+	s->cdw11 = (uint32_t)(slba >> 32);
+	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
+	s->cdw13 = s->cdw14 = s->cdw15 = 0;
+	uint16_t tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
+	q->sq_tail = tail;
 	q->submitted++;
 	if (last)
-		ring_sq(q);
+		ring_sq_at(q, tail); /* new: the entry just written */
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	return true;
 }
@@ -504,16 +552,13 @@ static bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct req
 __attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue *q, struct nvme_ns *ns,
 							       struct request *rq, bool last)
 {
-	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct nvme_sqe sqe;
 	blk_status_t st = build_cmd(q, ns, rq, &sqe);
 	if (st)
 		return st;
 	if (q->ctrl->dead)
 		return BLK_STS_IOERR;
-	cmd->gen++;
-	cmd->aborted = false;
-	sqe.cid = (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag);
+	sqe.cid = start_cmd(blk_mq_rq_to_pdu(rq), rq);
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	sq_push(q, &sqe);
 	if (last)
@@ -552,6 +597,7 @@ static int nvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned index
 	hctx->irq = q->irq;
 	q->tags = hctx->tags;
 	q->rqs = hctx->rqs;
+	q->nr_tags = hctx->tags->nr_tags;
 	return 0;
 }
 
@@ -603,7 +649,7 @@ static enum blk_eh_timer_return nvme_timeout(struct request *rq)
 	if (!cmd->aborted) {
 		kprintf("%s: q%u: tag %d timed out: aborting it\n", c->name, q->qid, rq->tag);
 		cmd->aborted = true;
-		schedule_abort(c, (uint16_t)q->qid, (uint16_t)((cmd->gen << NVME_CID_TAG_BITS) | (unsigned)rq->tag));
+		schedule_abort(c, (uint16_t)q->qid, cmd->cid);
 	} else {
 		kprintf("%s: q%u: tag %d timed out again after Abort: resetting\n", c->name, q->qid, rq->tag);
 		schedule_reset(c);
@@ -980,7 +1026,7 @@ static void quiesce_all(struct nvme_ctrl *c, bool on)
  * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES). */
 static void drain_queue(struct nvme_queue *q)
 {
-	reap_cq(q, false);
+	process_cq(q); /* stopping is set: no CQ doorbell */
 	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
 		struct request *rq = q->rqs[tag];
 		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||

@@ -23,6 +23,8 @@
 #define NVME_MAX_QUEUES  (BLK_MQ_MAX_HW_QUEUES + 1)
 #define NVME_ADMIN_DEPTH 32
 #define NVME_CID_TAG_BITS 12      /* cid = generation << 12 | tag */
+#define NVME_CID_TAG_MASK ((1u << NVME_CID_TAG_BITS) - 1)
+#define NVME_CID_GEN_STEP (1u << NVME_CID_TAG_BITS)
 
 struct nvme_ctrl;
 
@@ -45,7 +47,8 @@ struct nvme_queue {
 	spinlock_t sq_lock;              /* CPUs sharing this queue; uncontended when 1:1 */
 	spinlock_t cq_lock;              /* the interrupt, a poller and the timeout scan */
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
-	struct request **rqs;
+	struct request **rqs;            /* indexed by tag, nr_tags of them */
+	unsigned nr_tags;                /* tags->nr_tags: a CQE's tag is checked against it */
 	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
 	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
 };
@@ -53,7 +56,8 @@ struct nvme_queue {
 /* Driver data of each request (cmd_size): its PRP list pages and a DSM range. */
 struct nvme_cmd {
 	struct nvme_dsm_range range;     /* DMA-able: the pool is page_alloc'd */
-	uint16_t gen;
+	uint16_t cid;                    /* of its latest submission: its generation in the top bits, the
+					  * request's (fixed) tag below; a CQE must carry exactly this */
 	uint8_t retries;                 /* requeued by a reset this many times */
 	bool aborted;                    /* an Abort was sent for it */
 	struct nvme_prp_lists prps;
