@@ -22,6 +22,8 @@ for dev in nullb0 nvme0n1; do
 	done
 	expect_log "^bench: dev=$dev rw=randread bs=4096 iodepth=2 cpus=1 .* ios=256 "
 done
+# with --runtime, rates are over that window (fio's time_based): runtime_ms is exact
+expect_log "^bench: dev=nullb0 rw=randread bs=4096 iodepth=4 cpus=2 runtime_ms=1000 "
 expect_log '^\[r=[0-9]+k? IOPS, [0-9.]+ MiB/s\]\[eta 00m:0[01]s\]$'
 expect_log '^  read: IOPS=[0-9]+, BW=[0-9]+KiB/s'
 expect_log '^     \|   1.00th=\[ *[0-9]+\],   5.00th=\[ *[0-9]+\],  10.00th=\[ *[0-9]+\],  50.00th=\[ *[0-9]+\],$'
