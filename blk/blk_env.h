@@ -18,7 +18,8 @@ uint64_t blk_virt_to_phys(const void *p);
 void blk_cpus(struct blk_mq_cpus *cpus);    /* present/possible masks and SMT siblings */
 /* blk_cpu() < MAX_CPUS: it indexes per-CPU arrays unchecked. */
 /*
- * blk_cpu (this CPU's number) and blk_now_ns (a monotonic clock) are on
+ * blk_cpu (this CPU's number), blk_now_ns (a monotonic clock) and
+ * blk_in_irq (interrupts off: do not touch the plug, do not sleep) are on
  * every I/O, so the kernel defines them inline (blk/env_kernel.h), and so
  * does the microbenchmark, which models the kernel; host tests link
  * functions.
@@ -30,8 +31,8 @@ void blk_cpus(struct blk_mq_cpus *cpus);    /* present/possible masks and SMT si
 #else
 unsigned blk_cpu(void);
 uint64_t blk_now_ns(void);
+bool blk_in_irq(void);
 #endif
-bool blk_in_irq(void);                      /* interrupts off: do not touch the plug, do not sleep */
 void blk_wait(void);                        /* sleep until an interrupt */
 void blk_wake(unsigned cpu);                /* interrupt that CPU out of blk_wait */
 

@@ -73,6 +73,16 @@ struct bio {
 	uint32_t wait_offset;     /* internal: where submission resumes */
 };
 
+/* A bio's op (low 32 bits) and flags (high 32 bits) as one word, which
+ * submit_bio's fast path tests against a mask in one go. */
+_Static_assert(__builtin_offsetof(struct bio, flags) == __builtin_offsetof(struct bio, op) + 4 &&
+		       sizeof(enum req_op) == 4,
+	       "op and flags: one 64-bit word");
+static inline uint64_t bio_op_flags(const struct bio *bio)
+{
+	return (uint64_t)bio->flags << 32 | (uint32_t)bio->op;
+}
+
 /* Device features. */
 #define BLK_FEAT_WRITE_CACHE   (1u << 0) /* volatile cache: FLUSH means something */
 #define BLK_FEAT_FUA           (1u << 1)
@@ -123,7 +133,8 @@ struct block_device {
 		uint32_t max_bytes;        /* min(max_sectors in bytes, max_segment_size) */
 		uint32_t block_mask;       /* logical block size - 1 */
 		uint32_t dma_mask;         /* dma_alignment */
-		unsigned flags_slow;       /* request flags the general path must see */
+		uint64_t op_flags_slow;    /* bits of bio_op_flags the general path must see: an op
+					    * other than read or write, request flags it handles */
 		uint64_t boundary;         /* ~seg_boundary_mask: bits a segment may not change */
 	} fast;
 	/* per CPU: bios refused at submission and requests failed by the
@@ -171,7 +182,8 @@ struct request;
 struct blk_plug {
 	struct request *list;
 	struct request *tail;
-	unsigned count;
+	unsigned count;                /* requests in list */
+	uint64_t cur_ns;               /* internal: the batch's submission time, read once (count > 0) */
 };
 void blk_start_plug(struct blk_plug *plug);
 void blk_finish_plug(struct blk_plug *plug);

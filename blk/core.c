@@ -16,7 +16,11 @@
 
 #define MAX_QUEUES 32
 
-static struct blk_plug *plugs[MAX_CPUS];
+/* Each CPU's plug, on a cache line of its own: its CPU writes it at every
+ * start and finish, and reads it on every submission. */
+static struct {
+	struct blk_plug *plug;
+} __attribute__((aligned(64))) cpu_plug[MAX_CPUS];
 static struct request_queue *queues[MAX_QUEUES]; /* for the timeout scan */
 static unsigned nr_queues;
 
@@ -141,7 +145,7 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 	return true;
 }
 
-static void plug_add(struct blk_plug *plug, struct request *rq)
+static inline void plug_add(struct blk_plug *plug, struct request *rq)
 {
 	rq->next = NULL;
 	if (plug->tail)
@@ -151,6 +155,19 @@ static void plug_add(struct blk_plug *plug, struct request *rq)
 	plug->tail = rq;
 	plug->count++;
 }
+
+/* The submission time of a bio: with a plug, the one its first request took
+ * (as Linux's plug caches its time), so a batch reads the clock once. A
+ * request's latency then counts from its batch's start; the plug is held
+ * only while its owner submits, so that is at most the batch's building. */
+static inline uint64_t plug_time(struct blk_plug *plug)
+{
+	if (plug->count == 0)
+		plug->cur_ns = blk_now_ns();
+	return plug->cur_ns;
+}
+
+static inline uint64_t submit_time(struct blk_plug *plug) { return plug ? plug_time(plug) : blk_now_ns(); }
 
 /* For the fast path: a plugged bio at sector that the general path must
  * take, to merge it with the plug's last request (sector follows it), or
@@ -174,7 +191,7 @@ static void queue_rq_failed(struct request *rq, bool last, blk_status_t st)
 
 /* Hands one request to the driver; now is the dispatch time (its timer
  * starts). The fast path in submit_bio does the same inline. */
-static void dispatch_on(struct request *rq, bool last, uint64_t now)
+static inline __attribute__((always_inline)) void dispatch_on(struct request *rq, bool last, uint64_t now)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	struct request_queue *q = hctx->q;
@@ -185,7 +202,6 @@ static void dispatch_on(struct request *rq, bool last, uint64_t now)
 		return;
 	}
 	rq->io_start_time_ns = now;
-	rq->requeued = false;
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	blk_status_t st = q->mq_ops->queue_rq(hctx, rq, last);
 	if (st != BLK_STS_OK)
@@ -195,9 +211,12 @@ static void dispatch_on(struct request *rq, bool last, uint64_t now)
 static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_now_ns()); }
 
 /* Sends a plugged list: one batch per run of requests for the same hctx,
- * `last` on the final one so the driver rings its doorbell once. */
+ * `last` on the final one so the driver rings its doorbell once. One clock
+ * read for the batch: its dispatch time. */
 static void dispatch_list(struct request *rq)
 {
+	if (!rq)
+		return;
 	uint64_t now = blk_now_ns();
 	while (rq) {
 		struct request *next = rq->next;
@@ -214,7 +233,7 @@ static void submit_pieces(struct bio *bio, uint32_t offset)
 {
 	struct request_queue *q = bio->bdev->q;
 	unsigned cpu = blk_cpu();
-	struct blk_plug *plug = blk_in_irq() ? NULL : plugs[cpu];
+	struct blk_plug *plug = blk_in_irq() ? NULL : cpu_plug[cpu].plug;
 	do {
 		unsigned segs;
 		uint32_t len = bio->size ? piece_len(bio, offset, &q->limits, &segs) : (segs = 0);
@@ -336,7 +355,7 @@ static inline bool bio_is_fast(const struct bio *bio, const struct block_device 
 	const struct bio_vec *v = bio->vecs;
 	uint32_t size = bio->size;
 	uint64_t sector = bio->sector, phys = v->phys;
-	return (unsigned)bio->op <= REQ_OP_WRITE && !(bio->flags & b->fast.flags_slow) &&
+	return !(bio_op_flags(bio) & b->fast.op_flags_slow) && /* a read or write, no slow flag */
 	       size - 1 < b->fast.max_bytes && v->len == size &&
 	       !(((sector << SECTOR_SHIFT | size) & b->fast.block_mask) | (phys & b->fast.dma_mask)) &&
 	       sector <= b->nr_sectors - (size >> SECTOR_SHIFT) && !((phys ^ (phys + size - 1)) & b->fast.boundary);
@@ -357,58 +376,29 @@ static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_m
 	return rq;
 }
 
-/* submit_bio of a bio that bio_is_fast passed, with a plug or a stopped
- * queue. A plugged one still gets its request at once, to go with the
- * batch (unless it merges with the plug's last). */
-__attribute__((noinline)) static void submit_bio_plugged(struct bio *bio, uint64_t now)
-{
-	struct block_device *b = bio->bdev;
-	struct request_queue *q = b->q;
-	unsigned cpu = blk_cpu();
-	struct blk_plug *plug = plugs[cpu];
-	if (plug && !__atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE) &&
-	    !plug_slow(plug, b->start_sector + bio->sector)) {
-		struct blk_mq_ctx *ctx = &q->ctxs[cpu];
-		struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI)];
-		unsigned tag;
-		if (blk_mq_get_tag_fast(hctx->tags, cpu, &tag)) {
-			plug_add(plug, rq_fill_fast(q, ctx, hctx, tag, bio, b, now));
-			return;
-		}
-	}
-	submit_bio_slow(bio, now);
-}
-
 /*
- * The path of almost every I/O: one vec, one request, no plug. Checks that
- * fold into a few compares, a tag from this CPU's hint word, the request
- * filled in place and handed to the driver, all inline. Anything unusual
- * (a plug, a frozen or quiesced queue, no tag at hand) goes the general way.
+ * The path of almost every I/O, for a bio that bio_is_fast passed on a queue
+ * that is not stopped: a tag from this CPU's hint word, the request filled
+ * in place, then handed to the driver at once (plug NULL: submit_bio's own
+ * copy, where the plug's branches fold away), or added to the plug, to go
+ * with its batch. No tag at hand: the general way.
  */
-void submit_bio(struct bio *bio)
+static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bio, struct block_device *b,
+								   struct request_queue *q, unsigned cpu,
+								   struct blk_plug *plug)
 {
-	struct block_device *b = bio->bdev;
-	struct request_queue *q = b->q;
-	unsigned cpu = blk_cpu();
-	uint64_t now = blk_now_ns();
-	bio->remaining = 1;
-	bio->status = BLK_STS_OK;
-	if (__builtin_expect(!bio_is_fast(bio, b), 0)) {
-		submit_bio_slow(bio, now);
-		return;
-	}
-	if (__builtin_expect(plugs[cpu] || __atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE), 0)) {
-		submit_bio_plugged(bio, now);
-		return;
-	}
 	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
 	struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI)];
 	unsigned tag;
 	if (__builtin_expect(!blk_mq_get_tag_fast(hctx->tags, cpu, &tag), 0)) {
-		submit_bio_slow(bio, now); /* searches every word, or waits for a tag */
+		submit_bio_slow(bio, submit_time(plug)); /* searches every word, or waits for a tag */
 		return;
 	}
-	struct request *rq = rq_fill_fast(q, ctx, hctx, tag, bio, b, now);
+	struct request *rq = rq_fill_fast(q, ctx, hctx, tag, bio, b, submit_time(plug));
+	if (plug) {
+		plug_add(plug, rq);
+		return;
+	}
 	/* dispatched now too: io_start_time_ns is older (blk_rq_dispatch_ns) */
 	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
 	blk_status_t st = q->mq_ops->queue_rq(hctx, rq, true);
@@ -416,9 +406,57 @@ void submit_bio(struct bio *bio)
 		queue_rq_failed(rq, true, st);
 }
 
+/* A fast bio under this CPU's plug: as cheap as one without, and the clock
+ * is read once per batch (plug_time). The general path takes it when it may
+ * merge with the plug's last request, or in an interrupt, which must not
+ * touch the task's plug. */
+static inline __attribute__((always_inline)) void submit_bio_plugged(struct bio *bio, struct block_device *b,
+								      unsigned cpu, struct blk_plug *plug)
+{
+	if (__builtin_expect(plug_slow(plug, b->start_sector + bio->sector), 0)) {
+		submit_bio_slow(bio, blk_in_irq() ? blk_now_ns() : plug_time(plug));
+		return;
+	}
+	submit_bio_fast(bio, b, b->q, cpu, plug);
+}
+
+/* Anything submit_bio's fast paths do not take. */
+__attribute__((noinline)) static void submit_bio_general(struct bio *bio, struct blk_plug *plug)
+{
+	submit_bio_slow(bio, plug && !blk_in_irq() ? plug_time(plug) : blk_now_ns());
+}
+
+/*
+ * Checks that fold into a few compares (bio_is_fast) and a stopped queue
+ * send the unusual bio the general way; the rest takes submit_bio_fast,
+ * with or without a plug.
+ */
+void submit_bio(struct bio *bio)
+{
+	struct block_device *b = bio->bdev;
+	struct request_queue *q = b->q;
+	unsigned cpu = blk_cpu();
+	bio->remaining = 1;
+	bio->status = BLK_STS_OK;
+	struct blk_plug *plug = cpu_plug[cpu].plug;
+	if (__builtin_expect(!bio_is_fast(bio, b), 0)) {
+		submit_bio_general(bio, plug);
+		return;
+	}
+	uint32_t stopped = __atomic_load_n(&q->stopped, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(((uintptr_t)plug | stopped) != 0, 0)) { /* one test for the usual case */
+		if (stopped)
+			submit_bio_general(bio, plug); /* a frozen or quiesced queue */
+		else
+			submit_bio_plugged(bio, b, cpu, plug);
+		return;
+	}
+	submit_bio_fast(bio, b, q, cpu, NULL);
+}
+
 void blk_flush_plug(void)
 {
-	struct blk_plug *plug = plugs[blk_cpu()];
+	struct blk_plug *plug = cpu_plug[blk_cpu()].plug;
 	if (plug && plug->list) {
 		struct request *list = plug->list;
 		plug->list = plug->tail = NULL;
@@ -431,12 +469,12 @@ void blk_start_plug(struct blk_plug *plug)
 {
 	plug->list = plug->tail = NULL;
 	plug->count = 0;
-	plugs[blk_cpu()] = plug;
+	cpu_plug[blk_cpu()].plug = plug;
 }
 
 void blk_finish_plug(struct blk_plug *plug)
 {
-	plugs[blk_cpu()] = NULL;
+	cpu_plug[blk_cpu()].plug = NULL;
 	struct request *list = plug->list;
 	plug->list = plug->tail = NULL;
 	plug->count = 0;
@@ -486,7 +524,10 @@ static inline void bio_done(struct bio *bio)
 		bio_piece_done(bio, BLK_STS_OK);
 }
 
-void blk_mq_complete_request(struct request *rq, blk_status_t status)
+/* The completion of rq, at now if stamped, else at a clock read after the
+ * state change (so a duplicate completion reads nothing). */
+static inline __attribute__((always_inline)) void complete_request(struct request *rq, blk_status_t status,
+								    bool stamped, uint64_t now)
 {
 	int in_flight = RQ_IN_FLIGHT;
 	if (__builtin_expect(!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
@@ -499,7 +540,12 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	enum req_op op = rq->op;
 	st->ios[op]++;
 	st->bytes[op] += rq->__data_len;
-	st->lat_hist[log2_bucket(blk_now_ns() - rq->start_time_ns)]++;
+	uint64_t end = stamped ? now : blk_now_ns();
+	/* a stamped pass may reap a request submitted after its stamp (by an
+	 * earlier end_io of the same pass): count it as 0 ns, not as 2^63 */
+	if (stamped && end < rq->start_time_ns)
+		end = rq->start_time_ns;
+	st->lat_hist[log2_bucket(end - rq->start_time_ns)]++;
 	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
 		complete_slow(rq, status, cpu);
 		return;
@@ -511,6 +557,13 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status)
 	bio_done(bio);
 }
 
+void blk_mq_complete_request(struct request *rq, blk_status_t status) { complete_request(rq, status, false, 0); }
+
+void blk_mq_complete_request_at(struct request *rq, blk_status_t status, uint64_t now)
+{
+	complete_request(rq, status, true, now);
+}
+
 /* ---- requeue, quiesce, freeze, timeouts ---- */
 
 void blk_mq_requeue_request(struct request *rq)
@@ -520,7 +573,6 @@ void blk_mq_requeue_request(struct request *rq)
 	    !__atomic_compare_exchange_n(&rq->state, &timed_out, RQ_IDLE, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	__atomic_add_fetch(&rq->q->requeues, 1, __ATOMIC_RELAXED);
-	rq->requeued = true;
 	llist_push(&rq->q->requeue_list, &rq->llnode);
 }
 

@@ -17,7 +17,6 @@ void *blk_alloc_pages(unsigned order)
 
 void blk_free_pages(void *p, unsigned order) { page_free(virt_to_phys(p), 1ull << order); }
 uint64_t blk_virt_to_phys(const void *p) { return virt_to_phys(p); }
-bool blk_in_irq(void) { return !(read_rflags() & RFLAGS_IF); }
 void blk_wait(void) { cpu_idle(); }
 void blk_wake(unsigned cpu) { lapic_send_ipi(cpus[cpu].apic_id, VECTOR_CALL); }
 

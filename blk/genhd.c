@@ -140,8 +140,10 @@ void blk_bdev_init_fast(struct block_device *b)
 	b->fast.max_bytes = (uint32_t)max;
 	b->fast.block_mask = l->logical_block_size - 1;
 	b->fast.dma_mask = l->dma_alignment;
-	b->fast.flags_slow = ~((b->features & BLK_FEAT_POLL ? REQ_HIPRI : 0) |
-			       (b->features & BLK_FEAT_WRITE_CACHE ? REQ_FUA | REQ_PREFLUSH : 0));
+	unsigned flags_slow = ~((b->features & BLK_FEAT_POLL ? REQ_HIPRI : 0) |
+				(b->features & BLK_FEAT_WRITE_CACHE ? REQ_FUA | REQ_PREFLUSH : 0));
+	/* op above REQ_OP_WRITE (any bit but bit 0) or a slow flag: see bio_op_flags */
+	b->fast.op_flags_slow = (uint64_t)flags_slow << 32 | (uint32_t)~REQ_OP_WRITE;
 	b->fast.boundary = ~l->seg_boundary_mask;
 }
 

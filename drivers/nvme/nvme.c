@@ -374,33 +374,39 @@ __attribute__((noinline, cold)) static blk_status_t cqe_error(struct nvme_queue 
  * Inline: the interrupt handler is its main caller. */
 static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queue *q)
 {
+	const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
+	uint16_t status = e->status;
+	if (NVME_CQE_PHASE(status) != q->cq_phase)
+		return 0;
+	/* One completion time for the pass (the latency statistics' end): a
+	 * clock read per interrupt, not per request. */
+	uint64_t now = blk_now_ns();
 	int n = 0;
-	for (;; n++) {
-		const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
-		uint16_t status = e->status;
-		if (NVME_CQE_PHASE(status) != q->cq_phase)
-			break;
+	do {
 		rmb(); /* read the entry only after its phase bit said it is new */
 		unsigned cid = e->cid;
 		uint16_t sq_id = e->sq_id, sq_head = e->sq_head;
 		cq_advance(q);
+		n++;
 		struct request *rq = cqe_request(q, cid, sq_id, sq_head);
-		if (__builtin_expect(!rq, 0)) {
+		if (__builtin_expect(rq != NULL, 1)) {
+			q->completed++;
+			struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+			cmd->retries = 0;
+			/* From here a copy of this CQE matches nothing, even once the
+			 * block layer marks the tag's next request in flight before
+			 * queue_rq has given it its new cid. Before the completion:
+			 * its end_io may submit that next request at once. */
+			cmd->cid += NVME_CID_GEN_STEP;
+			blk_mq_complete_request_at(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0)
+							       ? cqe_error(q, rq, status) : BLK_STS_OK, now);
+		} else {
 			drop_cqe(q, (uint16_t)cid, sq_id, sq_head);
-			continue;
 		}
-		q->completed++;
-		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-		cmd->retries = 0;
-		/* From here a copy of this CQE matches nothing, even once the block
-		 * layer marks the tag's next request in flight before queue_rq has
-		 * given it its new cid. Before the completion: its end_io may
-		 * submit that next request at once. */
-		cmd->cid += NVME_CID_GEN_STEP;
-		blk_mq_complete_request(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0) ? cqe_error(q, rq, status)
-											  : BLK_STS_OK);
-	}
-	if (n && !__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
+		e = &q->cq[q->cq_head];
+		status = e->status;
+	} while (NVME_CQE_PHASE(status) == q->cq_phase);
+	if (!__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
 		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
 	return n;
 }
@@ -498,10 +504,11 @@ static blk_status_t build_cmd(struct nvme_queue *q, struct nvme_ns *ns, struct r
 	}
 }
 
-/* A new submission of rq: the next generation of its cid, not aborted. */
-static inline uint16_t start_cmd(struct nvme_cmd *cmd, const struct request *rq)
+/* A new submission: the next generation of its cid (the tag bits, set by
+ * nvme_init_hctx, do not change: the step is above them), not aborted. */
+static inline uint16_t start_cmd(struct nvme_cmd *cmd)
 {
-	cmd->cid = (uint16_t)(((cmd->cid + NVME_CID_GEN_STEP) & ~NVME_CID_TAG_MASK) | (unsigned)rq->tag);
+	cmd->cid = (uint16_t)(cmd->cid + NVME_CID_GEN_STEP);
 	cmd->aborted = false;
 	return cmd->cid;
 }
@@ -512,6 +519,8 @@ static inline uint16_t start_cmd(struct nvme_cmd *cmd, const struct request *rq)
  * (nothing done) for anything else. Everything is computed under the lock,
  * so that little lives across taking it.
  */
+_Static_assert(NVME_CMD_READ - REQ_OP_READ == NVME_CMD_READ && NVME_CMD_READ - REQ_OP_WRITE == NVME_CMD_WRITE,
+	       "the opcode of a read or write is NVME_CMD_READ - op");
 static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
 {
 	const struct bio *bio = rq->slices[0].bio;
@@ -527,9 +536,9 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	/* every field, in order, each stored as soon as it is known */
 	struct nvme_sqe *s = &q->sq[q->sq_tail];
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
-	s->opcode = rq->op == REQ_OP_READ ? NVME_CMD_READ : NVME_CMD_WRITE;
+	s->opcode = (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see below */
 	s->flags = 0;
-	s->cid = start_cmd(blk_mq_rq_to_pdu(rq), rq);
+	s->cid = start_cmd(blk_mq_rq_to_pdu(rq));
 	s->nsid = ns->nsid;
 	s->cdw2 = s->cdw3 = 0;
 	s->mptr = 0;
@@ -558,7 +567,7 @@ __attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue
 		return st;
 	if (q->ctrl->dead)
 		return BLK_STS_IOERR;
-	sqe.cid = start_cmd(blk_mq_rq_to_pdu(rq), rq);
+	sqe.cid = start_cmd(blk_mq_rq_to_pdu(rq));
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	sq_push(q, &sqe);
 	if (last)
@@ -598,6 +607,10 @@ static int nvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned index
 	q->tags = hctx->tags;
 	q->rqs = hctx->rqs;
 	q->nr_tags = hctx->tags->nr_tags;
+	for (unsigned tag = 0; tag < q->nr_tags; tag++) { /* each cid carries its tag from now on */
+		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(q->rqs[tag]);
+		cmd->cid = (uint16_t)((cmd->cid & ~NVME_CID_TAG_MASK) | tag); /* a generation is kept */
+	}
 	return 0;
 }
 

@@ -156,8 +156,13 @@ void blk_cpus(struct blk_mq_cpus *cpus)
 	*cpus = env.cpus;
 }
 
+#ifdef BLK_MICROBENCH
+bool microbench_in_irq;
+void stub_set_in_irq(bool in_irq) { microbench_in_irq = in_irq; }
+#else
 void stub_set_in_irq(bool in_irq) { env.in_irq = in_irq; }
 bool blk_in_irq(void) { return env.in_irq; }
+#endif
 
 #ifdef BLK_MICROBENCH
 void stub_set_time(uint64_t ns, uint64_t step)

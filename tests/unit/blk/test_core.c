@@ -822,6 +822,63 @@ static void test_plug_batch_ends_early(void **state)
 	free(buf);
 }
 
+/* A plugged batch reads the clock twice, not once per bio: its requests
+ * share the submission time their first one took, and the dispatch time of
+ * blk_finish_plug; one doorbell. Completions reaped together may share one
+ * time too (blk_mq_complete_request_at), which the latency counts up to. */
+static void test_plug_one_timestamp(void **state)
+{
+	(void)state;
+	struct block_device *b = blkdev_get("fake0"); /* the registry is full: an earlier test's disk will do */
+	if (!b)
+		b = make_disk((struct dev_opts){ 0 });
+	fake.nr_calls = fake.doorbells = 0;
+	struct blk_stats s0 = sum_stats(b);
+	enum { N = 4 };
+	uint8_t *buf = buf_alloc(N * 4096, 23);
+	struct tio t[N];
+	struct blk_plug plug;
+	fake.defer = true;
+	stub_set_time(1000, 100); /* each clock read moves 100 ns on */
+	blk_start_plug(&plug);
+	for (unsigned i = 0; i < N; i++) {
+		tio_init(&t[i], b, REQ_OP_READ, 0, i * 16, 1, buf + i * 4096, 4096u); /* apart: no merge */
+		submit_bio(&t[i].bio);
+	}
+	assert_int_equal(fake.nr_calls, 0);
+	blk_finish_plug(&plug);
+	assert_int_equal(fake.nr_calls, N);
+	assert_int_equal(fake.doorbells, 1);
+	assert_int_equal(fake.nr_pending, N);
+	for (unsigned i = 0; i < N; i++) {
+		const struct request *rq = fake.pending[i];
+		assert_int_equal(rq->start_time_ns, 1000);    /* the first bio's clock read */
+		assert_int_equal(rq->io_start_time_ns, 1100); /* blk_finish_plug's */
+		assert_int_equal(blk_rq_dispatch_ns(rq), 1100);
+	}
+	/* completed together at 1000 + 4096 ns: all in bucket 12 */
+	while (fake.nr_pending) {
+		struct request *rq = fake.pending[0];
+		memmove(&fake.pending[0], &fake.pending[1], (fake.nr_pending - 1) * sizeof(rq));
+		fake.nr_pending--;
+		blk_mq_complete_request_at(rq, BLK_STS_OK, 1000 + 4096);
+	}
+	struct blk_stats s = sum_stats(b);
+	assert_int_equal(s.ios[REQ_OP_READ] - s0.ios[REQ_OP_READ], N);
+	assert_int_equal(s.lat_hist[12] - s0.lat_hist[12], N);
+	for (unsigned i = 0; i < N; i++)
+		assert_int_equal(t[i].ends, 1);
+	/* a new batch on the same plug takes a new time */
+	blk_start_plug(&plug);
+	tio_init(&t[0], b, REQ_OP_READ, 0, 0, 1, buf, 4096u);
+	submit_bio(&t[0].bio);
+	blk_finish_plug(&plug);
+	assert_int_equal(fake.nr_pending, 1);
+	assert_int_equal(fake.pending[0]->start_time_ns, 1200);
+	fake_complete_all();
+	free(buf);
+}
+
 /* In interrupt context the plug is not touched: the bio goes out at once. */
 static void test_plug_ignored_in_irq(void **state)
 {
@@ -1179,6 +1236,7 @@ int main(void)
 		cmocka_unit_test_setup(test_plug_last_per_hctx, setup),
 		cmocka_unit_test_setup(test_plug_batch_ends_early, setup),
 		cmocka_unit_test_setup(test_plug_ignored_in_irq, setup),
+		cmocka_unit_test_setup(test_plug_one_timestamp, setup),
 		cmocka_unit_test_setup(test_tag_exhaustion_unplugged, setup),
 		cmocka_unit_test_setup(test_tag_exhaustion_plugged, setup),
 		cmocka_unit_test_setup(test_tag_exhaustion_mid_split, setup),
