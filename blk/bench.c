@@ -25,7 +25,6 @@
 #include "lib/splitmix64.h"
 
 #define MAX_DEPTH 256
-#define PAGE_BYTES 4096u
 #define NS_PER_SEC 1000000000ull
 #define VERIFY_SEED 0x5eedull
 #define DRAIN_NOTE_NS (100 * 1000000ull) /* a drain longer than this is worth a line */
@@ -428,8 +427,7 @@ static void free_jobs(const struct bench_opts *o)
 		if (!j)
 			continue;
 		for (unsigned i = 0; j->slots && i < o->iodepth; i++)
-			if (j->slots[i].buf)
-				page_free(virt_to_phys(j->slots[i].buf), (o->bs + PAGE_BYTES - 1) / PAGE_BYTES);
+			dma_buf_free(j->slots[i].buf, o->bs);
 		free(j->slots);
 		free(j);
 		jobs[c] = NULL;
@@ -456,12 +454,9 @@ static int alloc_jobs(const struct bench_opts *o)
 		j->slots = calloc(o->iodepth, sizeof(*j->slots));
 		if (!j->slots)
 			return -1;
-		for (unsigned i = 0; i < o->iodepth; i++) {
-			uint64_t p = page_alloc((o->bs + PAGE_BYTES - 1) / PAGE_BYTES, 1);
-			if (!p)
+		for (unsigned i = 0; i < o->iodepth; i++)
+			if (!(j->slots[i].buf = dma_buf_alloc(o->bs)))
 				return -1;
-			j->slots[i].buf = phys_to_virt(p);
-		}
 	}
 	return 0;
 }

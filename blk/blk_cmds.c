@@ -14,7 +14,6 @@
 #include "kernel/vm.h"
 
 #define MAX_RW_BYTES (1u << 20)
-#define PAGE_BYTES 4096u
 #define HEX_PER_LINE 16
 
 static const char *const type_names[HCTX_MAX_TYPES] = { "default", "read", "poll" };
@@ -163,14 +162,6 @@ static struct block_device *rw_args(const char *cmd, char **argv, uint64_t *sect
 	return b;
 }
 
-static void *dma_buf(uint32_t bytes)
-{
-	uint64_t p = page_alloc((bytes + PAGE_BYTES - 1) / PAGE_BYTES, 1);
-	return p ? phys_to_virt(p) : NULL;
-}
-
-static void dma_free(void *v, uint32_t bytes) { page_free(virt_to_phys(v), (bytes + PAGE_BYTES - 1) / PAGE_BYTES); }
-
 /* hexdump -C layout; runs of identical lines collapse into "*". */
 static void hexdump(const uint8_t *p, uint32_t n)
 {
@@ -211,13 +202,13 @@ static int cmd_read(int argc, char **argv)
 	struct block_device *b = rw_args("read", argv, &sector, &bytes);
 	if (!b)
 		return 1;
-	uint8_t *buf = dma_buf(bytes);
+	uint8_t *buf = dma_buf_alloc(bytes);
 	if (!buf)
 		return 1;
 	blk_status_t st = blkdev_rw(b, REQ_OP_READ, 0, sector, buf, bytes);
 	if (st == BLK_STS_OK)
 		hexdump(buf, bytes);
-	dma_free(buf, bytes);
+	dma_buf_free(buf, bytes);
 	return report("read", b, st);
 }
 SHELL_COMMAND(read, "read", "DEV LBA COUNT", "read COUNT logical blocks at LBA and hex-dump them", cmd_read);
@@ -233,7 +224,7 @@ int blk_write_command(int argc, char **argv)
 	struct block_device *b = rw_args("write", argv, &sector, &bytes);
 	if (!b)
 		return 1;
-	uint8_t *buf = dma_buf(bytes);
+	uint8_t *buf = dma_buf_alloc(bytes);
 	if (!buf)
 		return 1;
 	size_t plen = strlen(argv[4]);
@@ -241,7 +232,7 @@ int blk_write_command(int argc, char **argv)
 	for (uint32_t i = 0; i < bytes; i++)
 		buf[i] = fill ? (uint8_t)byte : (uint8_t)argv[4][i % plen];
 	blk_status_t st = blkdev_rw(b, REQ_OP_WRITE, 0, sector, buf, bytes);
-	dma_free(buf, bytes);
+	dma_buf_free(buf, bytes);
 	if (st == BLK_STS_OK)
 		printf("wrote %u bytes at sector %llu of %s\n", bytes, (unsigned long long)sector, b->name);
 	return report("write", b, st);
@@ -281,7 +272,7 @@ static void iotest_on_cpu(void *arg)
 	struct iotest *t = arg;
 	struct iotest_cpu c = { blk_cpu(), 0 };
 	uint32_t total = t->per_cpu * t->bytes;
-	uint8_t *buf = dma_buf(total), *rbuf = dma_buf(t->bytes);
+	uint8_t *buf = dma_buf_alloc(total), *rbuf = dma_buf_alloc(t->bytes);
 	struct bio *bios = calloc(t->per_cpu, sizeof(*bios));
 	struct bio_vec *vecs = calloc(t->per_cpu, sizeof(*vecs));
 	if (!buf || !rbuf || !bios || !vecs)
@@ -316,10 +307,8 @@ static void iotest_on_cpu(void *arg)
 out:
 	free(bios);
 	free(vecs);
-	if (buf)
-		dma_free(buf, total);
-	if (rbuf)
-		dma_free(rbuf, t->bytes);
+	dma_buf_free(buf, total);
+	dma_buf_free(rbuf, t->bytes);
 }
 
 /* Every hctx must have seen exactly the I/O the maps send to it: each CPU's

@@ -21,7 +21,6 @@
 
 #define VERIFY_DEPTH 8             /* I/Os in flight per CPU */
 #define VERIFY_IO_BYTES (256u << 10)
-#define PAGE_BYTES 4096u
 
 struct verify_job {
 	struct block_device *b;
@@ -95,10 +94,9 @@ static void verify_on_cpu(void *arg)
 	struct slot slots[VERIFY_DEPTH] = { 0 };
 	unsigned busy = 0;
 	for (unsigned i = 0; i < VERIFY_DEPTH; i++) {
-		uint64_t p = page_alloc(VERIFY_IO_BYTES / PAGE_BYTES, 1);
-		slots[i].buf = p ? phys_to_virt(p) : NULL;
+		slots[i].buf = dma_buf_alloc(VERIFY_IO_BYTES);
 		slots[i].cpu = cpu;
-		if (!p)
+		if (!slots[i].buf)
 			j->errors[cpu]++;
 	}
 	for (;;) {
@@ -130,8 +128,7 @@ static void verify_on_cpu(void *arg)
 			blk_wait();
 	}
 	for (unsigned i = 0; i < VERIFY_DEPTH; i++)
-		if (slots[i].buf)
-			page_free(virt_to_phys(slots[i].buf), VERIFY_IO_BYTES / PAGE_BYTES);
+		dma_buf_free(slots[i].buf, VERIFY_IO_BYTES);
 }
 
 static int cmd_verify(int argc, char **argv)

@@ -36,7 +36,6 @@
 #include "kernel/shell.h"
 #include "kernel/tfs_kernel.h"
 #include "kernel/time.h"
-#include "kernel/vm.h"
 #include "lib/crc.h"
 #include "lib/splitmix64.h"
 
@@ -313,15 +312,14 @@ static int cmd_fsbench(int argc, char **argv)
 		       (unsigned long long)(need >> 20));
 		return 1;
 	}
-	uint64_t phys = page_alloc(o.bs / TFS_BLOCK_SIZE, 1); /* pages: DMA-able, for the raw I/O */
-	if (!phys) {
+	uint8_t *buf = dma_buf_alloc(o.bs); /* DMA-able, for the raw I/O */
+	if (!buf) {
 		printf("fsbench: %s\n", strerror(ENOMEM));
 		return 1;
 	}
-	uint8_t *buf = phys_to_virt(phys);
 	printf("fsbench: %s: raw, then tfs (mkfs, mount on " FSB_MOUNT "); its contents are lost\n", argv[1]);
 	int rc = fsb_run(b, &o, buf);
-	page_free(phys, o.bs / TFS_BLOCK_SIZE);
+	dma_buf_free(buf, o.bs);
 	return rc;
 }
 SHELL_COMMAND(fsbench, "fsbench",

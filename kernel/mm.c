@@ -42,6 +42,20 @@ void page_free(uint64_t phys, uint64_t count)
 	spin_unlock_irqrestore(&frames_lock, f);
 }
 
+static uint64_t pages_for(size_t bytes) { return (bytes + FRAME_SIZE - 1) / FRAME_SIZE; }
+
+void *dma_buf_alloc(size_t bytes)
+{
+	uint64_t p = page_alloc(pages_for(bytes), 1);
+	return p ? phys_to_virt(p) : NULL;
+}
+
+void dma_buf_free(void *buf, size_t bytes)
+{
+	if (buf)
+		page_free(virt_to_phys(buf), pages_for(bytes));
+}
+
 uint64_t mm_total_bytes(void) { return frames.total * FRAME_SIZE; }
 uint64_t mm_free_bytes(void) { return frames.free * FRAME_SIZE; }
 

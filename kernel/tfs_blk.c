@@ -125,14 +125,13 @@ static void *tfs_blk_buf_alloc(struct tfs_bdev *tb, size_t nblocks)
 {
 	(void)tb;
 	_Static_assert(TFS_BLOCK_SIZE == 4096, "one tfs block per page");
-	uint64_t p = page_alloc(nblocks, 1);
-	return p ? phys_to_virt(p) : NULL;
+	return dma_buf_alloc(nblocks * TFS_BLOCK_SIZE);
 }
 
 static void tfs_blk_buf_free(struct tfs_bdev *tb, void *buf, size_t nblocks)
 {
 	(void)tb;
-	page_free(virt_to_phys(buf), nblocks);
+	dma_buf_free(buf, nblocks * TFS_BLOCK_SIZE);
 }
 
 static const struct tfs_bdev_ops tfs_blk_ops = {
