@@ -35,5 +35,6 @@ bool blk_in_irq(void);
 #endif
 void blk_wait(void);                        /* sleep until an interrupt */
 void blk_wake(unsigned cpu);                /* interrupt that CPU out of blk_wait */
+void blk_cond_resched(void);                /* a polling loop lets this CPU's queued work run */
 
 #endif

@@ -717,10 +717,15 @@ void blk_disk_stats(const struct block_device *b, struct blk_stats *sum)
 		sum->errors += w->stats[c].errors;
 }
 
+/* A CPU that polls never reaches its idle loop, where work queued for it
+ * runs (a controller's reset or Abort, say, which its timeout handler
+ * defers to the boot CPU): each poll lets that work run. */
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx)
 {
 	const struct blk_mq_ops *ops = hctx->q->mq_ops;
-	return ops->poll ? ops->poll(hctx) : 0;
+	int n = ops->poll ? ops->poll(hctx) : 0;
+	blk_cond_resched();
+	return n;
 }
 
 /* ---- walking a request's memory ---- */

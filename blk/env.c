@@ -18,6 +18,7 @@ void *blk_alloc_pages(unsigned order)
 void blk_free_pages(void *p, unsigned order) { page_free(virt_to_phys(p), 1ull << order); }
 uint64_t blk_virt_to_phys(const void *p) { return virt_to_phys(p); }
 void blk_wait(void) { cpu_idle(); }
+void blk_cond_resched(void) { smp_run_calls(); }
 void blk_wake(unsigned cpu) { lapic_send_ipi(cpus[cpu].apic_id, VECTOR_CALL); }
 
 void blk_init(void) { smp_tick_register(blk_mq_timeout_tick); }

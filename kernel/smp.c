@@ -145,6 +145,13 @@ int smp_call_all(void (*fn)(void *), void *arg)
 	return 0;
 }
 
+void smp_run_calls(void)
+{
+	struct cpu *c = this_cpu();
+	if (__atomic_load_n(&c->work, __ATOMIC_RELAXED))
+		run_work(c);
+}
+
 void cpu_idle(void)
 {
 	struct cpu *c = this_cpu();

@@ -44,6 +44,9 @@ void smp_tick_register(void (*fn)(void));
  * then calls this, in a loop, and no wake-up between the two is lost).
  * Returns with interrupts enabled. */
 void cpu_idle(void);
+/* Runs the calls queued for this CPU, as cpu_idle would: for loops that
+ * poll and so never reach the idle loop (the calls may wait on devices). */
+void smp_run_calls(void);
 _Noreturn void cpu_idle_loop(void);
 
 #endif

@@ -1046,6 +1046,7 @@ static void drain_queue(struct nvme_queue *q)
 		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE)
 			continue;
 		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+		q->reclaimed++;
 		if (++cmd->retries > NVME_MAX_RETRIES) {
 			cmd->retries = 0;
 			blk_mq_complete_request(rq, BLK_STS_IOERR);
@@ -1077,6 +1078,7 @@ static int restart(struct nvme_ctrl *c)
 int nvme_reset_ctrl(struct nvme_ctrl *c)
 {
 	kprintf("%s: resetting the controller\n", c->name);
+	__atomic_store_n(&c->resetting, 1, __ATOMIC_RELEASE); /* also when called directly: the watchdog keeps off */
 	c->resets++;
 	quiesce_all(c, true);
 	__atomic_store_n(&c->stopping, true, __ATOMIC_RELEASE);
@@ -1156,7 +1158,62 @@ void nvme_reset_after(struct nvme_ctrl *c, uint64_t ms)
 	__atomic_store_n(&c->reset_at_ns, uptime_ns() + ms * MSEC, __ATOMIC_RELEASE);
 }
 
-/* Every CPU's tick; the boot CPU's looks for resets that are due. */
+/*
+ * With Doorbell Buffer Config the driver skips the MMIO doorbell while the
+ * controller's EventIdx says it is still reading the shadow value. A
+ * controller that stops reading without moving EventIdx past what it read
+ * (QEMU 7.2 under MTTCG does, once in a few hundred thousand doorbells:
+ * docs/bench-limits.md) leaves the new commands unseen until the I/O
+ * timeout, then Abort, then a reset: a minute. Here, on the boot CPU's
+ * tick, a queue stuck for NVME_STALL_MS (commands outstanding, none
+ * completed) gets both doorbells written by MMIO with the values already
+ * given, which tells a working controller nothing new and wakes a stuck one.
+ * The counters are read without the queue's locks: a stale value can only
+ * delay a kick by a tick; the doorbell values are taken under them.
+ */
+static void watchdog_queue(struct nvme_queue *q, uint64_t now)
+{
+	uint64_t done = __atomic_load_n(&q->completed, __ATOMIC_RELAXED);
+	uint64_t gone = __atomic_load_n(&q->submitted, __ATOMIC_RELAXED) - __atomic_load_n(&q->reclaimed, __ATOMIC_RELAXED);
+	if (done != q->wd_completed || done >= gone) { /* moving, or nothing outstanding */
+		q->wd_completed = done;
+		q->wd_stuck_since = 0;
+		q->wd_kicked = false;
+		return;
+	}
+	if (!q->wd_stuck_since) {
+		q->wd_stuck_since = now;
+		return;
+	}
+	if (now - q->wd_stuck_since < NVME_STALL_MS * MSEC)
+		return;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	mmio_write32(q->sq_db, q->sq_tail_rung);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	f = spin_lock_irqsave(&q->cq_lock);
+	mmio_write32(q->cq_db, q->cq_head);
+	spin_unlock_irqrestore(&q->cq_lock, f);
+	q->kicks++;
+	if (!q->wd_kicked) /* once per stall */
+		kprintf("%s: q%u: %llu commands outstanding, none completed for %llu ms: doorbells rung by MMIO\n",
+			q->ctrl->name, q->qid, (unsigned long long)(gone - done),
+			(unsigned long long)((now - q->wd_stuck_since) / MSEC));
+	q->wd_kicked = true;
+	q->wd_stuck_since = now; /* the next kick, if still stuck, NVME_STALL_MS later */
+}
+
+void nvme_watchdog(struct nvme_ctrl *c)
+{
+	if (!c->dbbuf || c->dead || __atomic_load_n(&c->resetting, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t now = uptime_ns();
+	for (unsigned qid = 1; qid <= c->nr_io; qid++)
+		watchdog_queue(&c->queues[qid], now);
+}
+
+/* Every CPU's tick; the boot CPU's looks for resets that are due and runs
+ * the stall watchdog. */
 static void nvme_tick(void)
 {
 	if (this_cpu_id() != 0)
@@ -1168,6 +1225,7 @@ static void nvme_tick(void)
 			ctrls[i]->reset_at_ns = 0;
 			schedule_reset(ctrls[i]);
 		}
+		nvme_watchdog(ctrls[i]);
 	}
 }
 

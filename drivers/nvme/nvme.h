@@ -51,6 +51,12 @@ struct nvme_queue {
 	unsigned nr_tags;                /* tags->nr_tags: a CQE's tag is checked against it */
 	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
 	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
+	/* the stall watchdog (nvme_watchdog), on the boot CPU's tick */
+	uint64_t reclaimed;              /* commands a reset took back (requeued or failed) */
+	uint64_t wd_completed;           /* `completed` when progress was last seen */
+	uint64_t wd_stuck_since;         /* when it was seen stuck; 0: not stuck */
+	uint64_t kicks;                  /* doorbells rung by MMIO because it was stuck */
+	bool wd_kicked;                  /* kicked in this stall already (it was logged) */
 };
 
 /* Driver data of each request (cmd_size): its PRP list pages and a DSM range. */
@@ -125,6 +131,12 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 /* Resets the controller: quiesce, disable, re-enable, recreate the queues,
  * requeue what was in flight. 0 or a negative errno (then the controller is dead). */
 int nvme_reset_ctrl(struct nvme_ctrl *c);
+/* The stall watchdog, run on the boot CPU's tick (a host test calls it):
+ * with shadow doorbells, an I/O queue that has had commands outstanding and
+ * completed none for NVME_STALL_MS gets its SQ tail and CQ head doorbells
+ * written by MMIO, the same values again, and the kick is counted. */
+#define NVME_STALL_MS 1000
+void nvme_watchdog(struct nvme_ctrl *c);
 /* Schedules a reset ms from now, run from the boot CPU's idle loop (so it can
  * hit I/O in flight, e.g. during verify). */
 void nvme_reset_after(struct nvme_ctrl *c, uint64_t ms);

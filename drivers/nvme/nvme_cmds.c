@@ -407,14 +407,16 @@ static int nvme_stats(struct nvme_ctrl *c, struct nvme_ns *ns)
 		sum.interrupts += q->interrupts;
 		sum.timeouts += q->timeouts;
 		sum.aborts += q->aborts;
+		sum.kicks += q->kicks;
 	}
 	printf("%s: I/O queues: %llu submitted, %llu completed, %s doorbells/IO, %s interrupts/IO, %llu timeouts, "
 	       "%llu aborts\n", c->name, (unsigned long long)sum.submitted, (unsigned long long)sum.completed,
 	       ratio(db, sizeof(db), sum.doorbells, sum.completed), ratio(irq, sizeof(irq), sum.interrupts, sum.completed),
 	       (unsigned long long)sum.timeouts, (unsigned long long)sum.aborts);
 	if (c->queues[1].shadow_sq)
-		printf("%s: shadow doorbells: %llu updates in memory, %llu MMIO doorbell writes\n", c->name,
-		       (unsigned long long)sum.shadow_writes, (unsigned long long)sum.doorbells);
+		printf("%s: shadow doorbells: %llu updates in memory, %llu MMIO doorbell writes, %llu stall kicks\n",
+		       c->name, (unsigned long long)sum.shadow_writes, (unsigned long long)sum.doorbells,
+		       (unsigned long long)sum.kicks);
 	return 0;
 }
 

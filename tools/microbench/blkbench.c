@@ -47,6 +47,7 @@ void blk_free_pages(void *p, unsigned order)
 uint64_t blk_virt_to_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
 bool microbench_in_irq;
 void blk_wake(unsigned cpu) { (void)cpu; }
+void blk_cond_resched(void) {}
 
 void blk_wait(void)
 {

@@ -31,6 +31,7 @@ static struct {
 	struct blk_mq_cpus cpus;
 	bool in_irq;
 	unsigned wakes;
+	unsigned resched;
 	uint64_t now, step;
 	bool (*wait_fn)(void *);
 	void *wait_arg;
@@ -206,3 +207,6 @@ void blk_wake(unsigned cpu)
 }
 
 unsigned stub_wakes(void) { return env.wakes; }
+
+void blk_cond_resched(void) { env.resched++; }
+unsigned stub_resched(void) { return env.resched; }

@@ -39,6 +39,7 @@ void stub_set_cpu(unsigned cpu);
 void stub_set_cpus(cpumask_t present, cpumask_t possible, const cpumask_t *siblings);
 void stub_set_in_irq(bool in_irq);
 unsigned stub_wakes(void);        /* blk_wake calls so far */
+unsigned stub_resched(void);      /* blk_cond_resched calls so far */
 
 /* Time: blk_now_ns returns the clock, then adds the step (default 0). */
 void stub_set_time(uint64_t ns, uint64_t step);

@@ -390,7 +390,8 @@ static void test_submit_bio_wait_under_plug(void **state)
 }
 
 /* REQ_HIPRI goes to the poll queue and submit_bio_wait polls it instead of
- * sleeping (the stub's blk_wait has no callback: sleeping fails the test). */
+ * sleeping (the stub's blk_wait has no callback: sleeping fails the test);
+ * each poll lets the CPU's queued work run, since it never goes idle. */
 static void test_hipri_polls(void **state)
 {
 	(void)state;
@@ -398,11 +399,13 @@ static void test_hipri_polls(void **state)
 							      .ops = &fake_ops_poll_queue, .features = BLK_FEAT_POLL });
 	fake.defer = true;
 	polls = 0;
+	unsigned resched0 = stub_resched();
 	uint8_t *buf = buf_alloc(4096, 5);
 	assert_int_equal(blkdev_rw(b, REQ_OP_WRITE, REQ_HIPRI, 8, buf, 4096), BLK_STS_OK);
 	assert_int_equal(fake.nr_calls, 1);
 	assert_ptr_equal(fake.calls[0].hctx, b->q->queue_hw_ctx[1]);
 	assert_true(polls >= 1);
+	assert_int_equal(stub_resched() - resched0, polls);
 	assert_memory_equal(fake.disk + 8 * SECTOR_SIZE, buf, 4096);
 	free(buf);
 }

@@ -39,6 +39,7 @@ struct fake_sq {
 	uint16_t tail;      /* last tail the host gave (MMIO or shadow) */
 	uint16_t cqid;
 	uint16_t last_cid;  /* cid of the last completion posted for this SQ */
+	bool miss_shadow;   /* fake_nvme_miss_shadow_sq: leave EventIdx behind once */
 };
 
 struct fake_cq {
@@ -802,9 +803,13 @@ static void fake_sync_shadow_sq(struct fake_nvme *f, uint16_t qid)
 			return;
 		}
 		if (v == sq->tail)
-			return;
+			break;
 		sq->tail = (uint16_t)v;
 		f->stats.shadow_reads++;
+	}
+	if (sq->miss_shadow) { /* claims to be reading still, and is not */
+		__atomic_store_n(ei, (uint16_t)(sq->tail - 1), __ATOMIC_RELAXED);
+		sq->miss_shadow = false;
 	}
 }
 
@@ -1196,6 +1201,13 @@ void fake_nvme_set_never_ready(struct fake_nvme *f, bool on)
 {
 	pthread_mutex_lock(&f->lock);
 	f->never_ready = on;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void fake_nvme_miss_shadow_sq(struct fake_nvme *f, uint16_t sqid)
+{
+	pthread_mutex_lock(&f->lock);
+	f->sq[sqid].miss_shadow = true;
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -190,6 +190,11 @@ void fake_nvme_inject(struct fake_nvme *f, const struct fake_nvme_fault *fault);
 void fake_nvme_clear_faults(struct fake_nvme *f);
 void fake_nvme_set_never_ready(struct fake_nvme *f, bool on);
 void fake_nvme_set_fatal(struct fake_nvme *f, bool on); /* CSTS.CFS, stops executing */
+/* The next time the device takes SQ sqid's shadow tail (an MMIO doorbell
+ * woke it), it leaves EventIdx one behind the tail it read: the host then
+ * sees the device as still reading and rings no more, while it stopped. A
+ * lost shadow doorbell, as an EventIdx race gives; an MMIO write ends it. */
+void fake_nvme_miss_shadow_sq(struct fake_nvme *f, uint16_t sqid);
 void fake_nvme_set_dead(struct fake_nvme *f);           /* every register reads all ones, for good */
 /* Completes an outstanding Asynchronous Event Request with dword 0 =
  * lid << 16 | info << 8 | type, or queues the event until one arrives. */

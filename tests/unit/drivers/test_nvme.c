@@ -660,6 +660,50 @@ static void test_poll_queue(void **state)
 	check_invariant();
 }
 
+/* A shadow doorbell the controller misses (it left EventIdx behind and
+ * stopped reading, as an EventIdx race does): the stall watchdog rings by
+ * MMIO once the queue made no progress for NVME_STALL_MS, the command
+ * completes, and a queue with nothing outstanding is never kicked. */
+static void test_lost_shadow_doorbell_kicked(void **state)
+{
+	(void)state;
+	attach_ok();
+	struct nvme_queue *q = disk(0)->q->ctxs[0].hctxs[HCTX_TYPE_DEFAULT]->driver_data;
+	assert_non_null(q->shadow_sq);
+	unsigned order;
+	uint8_t *buf = dma_buf(4096, &order);
+	fake_nvme_miss_shadow_sq(T.f, (uint16_t)q->qid); /* when the next MMIO doorbell wakes it */
+	assert_int_equal(rw(disk(0), REQ_OP_READ, 0, buf, 4096, false), BLK_STS_OK);
+	nvme_watchdog(T.c); /* a tick while idle: notes the progress so far */
+	struct fake_nvme_stats s0, s1;
+	fake_nvme_get_stats(T.f, &s0);
+	struct tio t;
+	submit(&t, disk(0), REQ_OP_READ, 8, buf, 4096);
+	for (unsigned i = 0; i < 4; i++)
+		stub_nvme_idle();
+	fake_nvme_get_stats(T.f, &s1);
+	assert_int_equal(s1.sq_db[q->qid], s0.sq_db[q->qid]); /* EventIdx said "reading": no MMIO */
+	assert_false(t.done);                                  /* and the device never saw it */
+	nvme_watchdog(T.c);                                    /* stuck from now */
+	stub_advance(NVME_STALL_MS * MSEC / 2);
+	nvme_watchdog(T.c);
+	assert_int_equal(q->kicks, 0);
+	stub_advance(NVME_STALL_MS * MSEC / 2);
+	nvme_watchdog(T.c);
+	assert_int_equal(q->kicks, 1);
+	run_until(&t, 1, false);
+	assert_int_equal(t.bio.status, BLK_STS_OK);
+	fake_nvme_get_stats(T.f, &s1); /* the device counts doorbells in its passes */
+	assert_int_equal(s1.sq_db[q->qid], s0.sq_db[q->qid] + 1);
+	assert_int_equal(s1.bad_doorbells, 0); /* the same tail again is no error */
+	for (unsigned i = 0; i < 3; i++) { /* nothing outstanding: no kick however long */
+		stub_advance(NVME_STALL_MS * MSEC);
+		nvme_watchdog(T.c);
+	}
+	assert_int_equal(q->kicks, 1);
+	check_invariant();
+}
+
 /* The Abort itself is lost: it times out (admin timeout), and the
  * controller is reset; the I/O is requeued and completes. */
 static void test_abort_lost_then_reset(void **state)
@@ -780,6 +824,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retries_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_during_io, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_shadow_doorbell_kicked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_command_on_dead_device, setup, teardown),
 	};
