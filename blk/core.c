@@ -483,12 +483,10 @@ void blk_finish_plug(struct blk_plug *plug)
 
 /* ---- completion ---- */
 
-static inline unsigned log2_bucket(uint64_t ns) { return 63 - (unsigned)__builtin_clzll(ns | 1); }
-
 /* The rest of a completion that failed or carries pieces of several bios:
  * the bios are copied out first, since the request is reused once its tag
  * is free. */
-__attribute__((noinline)) static void complete_slow(struct request *rq, blk_status_t status, unsigned cpu)
+void blk_mq_end_request_slow(struct request *rq, blk_status_t status, unsigned cpu)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned n = rq->nr_slices;
@@ -507,61 +505,34 @@ __attribute__((noinline)) static void complete_slow(struct request *rq, blk_stat
 		bio_piece_done(bios[i], status);
 }
 
-/* IN_FLIGHT was not it: TIMED_OUT → COMPLETE, or false (completed already). */
-__attribute__((noinline)) static bool complete_timed_out(struct request *rq)
+void bio_end_piece(struct bio *bio, blk_status_t status) { bio_piece_done(bio, status); }
+
+/* The compare-exchange from IN_FLIGHT failed: TIMED_OUT → COMPLETE, retried
+ * while the timeout handler moves rq between the two (BLK_EH_RESET_TIMER),
+ * or false once rq is neither (completed already, or not dispatched). */
+bool blk_mq_mark_complete_slow(struct request *rq)
 {
-	int timed_out = RQ_TIMED_OUT;
-	return __atomic_compare_exchange_n(&rq->state, &timed_out, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_RELAXED);
+	int state = __atomic_load_n(&rq->state, __ATOMIC_RELAXED);
+	while (state == RQ_IN_FLIGHT || state == RQ_TIMED_OUT)
+		if (__atomic_compare_exchange_n(&rq->state, &state, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
-/* The bio's last piece is done: usually its only one. */
-static inline void bio_done(struct bio *bio)
+/* A late or duplicate completion (rq not in flight) is ignored. Without a
+ * stamp, the clock is read after the state change, so a duplicate reads
+ * nothing. */
+void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
-	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
-		bio->end_io(bio);
-	else
-		bio_piece_done(bio, BLK_STS_OK);
+	if (blk_mq_mark_complete(rq))
+		__blk_mq_end_request(rq, status, blk_now_ns(), false);
 }
-
-/* The completion of rq, at now if stamped, else at a clock read after the
- * state change (so a duplicate completion reads nothing). */
-static inline __attribute__((always_inline)) void complete_request(struct request *rq, blk_status_t status,
-								    bool stamped, uint64_t now)
-{
-	int in_flight = RQ_IN_FLIGHT;
-	if (__builtin_expect(!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
-							  __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 0) &&
-	    !complete_timed_out(rq))
-		return; /* completed already: a late or duplicate completion */
-	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	unsigned cpu = blk_cpu();
-	struct blk_stats *st = &hctx->stat[cpu];
-	enum req_op op = rq->op;
-	st->ios[op]++;
-	st->bytes[op] += rq->__data_len;
-	uint64_t end = stamped ? now : blk_now_ns();
-	/* a stamped pass may reap a request submitted after its stamp (by an
-	 * earlier end_io of the same pass): count it as 0 ns, not as 2^63 */
-	if (stamped && end < rq->start_time_ns)
-		end = rq->start_time_ns;
-	st->lat_hist[log2_bucket(end - rq->start_time_ns)]++;
-	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
-		complete_slow(rq, status, cpu);
-		return;
-	}
-	struct bio *bio = rq->slices[0].bio;
-	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc); /* rq may be reused from here on */
-	if (!llist_empty(&hctx->wait_list))
-		blk_mq_run_wait_list(hctx); /* the bios that waited for a tag go first */
-	bio_done(bio);
-}
-
-void blk_mq_complete_request(struct request *rq, blk_status_t status) { complete_request(rq, status, false, 0); }
 
 void blk_mq_complete_request_at(struct request *rq, blk_status_t status, uint64_t now)
 {
-	complete_request(rq, status, true, now);
+	if (blk_mq_mark_complete(rq))
+		blk_mq_end_request_at(rq, status, now);
 }
 
 /* ---- requeue, quiesce, freeze, timeouts ---- */

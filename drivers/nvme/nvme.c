@@ -121,6 +121,7 @@ static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, 
 	memset(q, 0, sizeof(*q));
 	q->ctrl = c;
 	q->qid = qid;
+	q->sq_base = qid << 16;
 	q->depth = depth;
 	q->irq = irq;
 	q->vector = vector;
@@ -323,20 +324,25 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
 
 /* ---- I/O completion ---- */
 
-/* The request a CQE completes: one of q's, in flight, submitted with
- * exactly the CQE's cid (so a stale generation or a duplicate is no match),
- * and the CQE's SQ id and SQ head possible. NULL: the CQE is bogus. */
-static inline struct request *cqe_request(const struct nvme_queue *q, unsigned cid, uint16_t sq_id, uint16_t sq_head)
+/* The request a CQE names, if its SQ id and SQ head are possible and its
+ * tag is one of q's, and it was submitted with exactly the CQE's cid (so a
+ * stale generation is no match); NULL: the CQE is bogus. The caller then
+ * takes it out of flight (blk_mq_mark_complete), which a duplicate fails.
+ * sq is the CQE's dword 2 (SQ id << 16 | SQ head): with sq_base = qid << 16,
+ * sq - sq_base is the SQ head when the SQ id is q's, and at least 65536
+ * (unsigned) when it is not, so one compare checks both. */
+static inline struct request *cqe_request(const struct nvme_queue *q, unsigned cid, uint32_t sq)
 {
 	unsigned tag = cid & NVME_CID_TAG_MASK;
-	if (sq_id != q->qid || sq_head >= q->depth || tag >= q->nr_tags)
+	if (sq - q->sq_base >= q->depth || tag >= q->nr_tags)
 		return NULL;
 	struct request *rq = q->rqs[tag];
 	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	return cmd->cid == cid && blk_mq_request_started(rq) ? rq : NULL;
+	return cmd->cid == cid ? rq : NULL;
 }
 
-/* A CQE cqe_request refused: dropped, counted and logged, never trusted.
+/* A CQE cqe_request refused, or whose request was not in flight (a
+ * duplicate): dropped, counted and logged, never trusted.
  * Out of line, like the other rare cases: the reap loop stays small. */
 __attribute__((noinline, cold)) static void drop_cqe(struct nvme_queue *q, uint16_t cid, uint16_t sq_id,
 						     uint16_t sq_head)
@@ -371,7 +377,8 @@ __attribute__((noinline, cold)) static blk_status_t cqe_error(struct nvme_queue 
  * to tell). Returns the number of entries reaped, bogus ones included. The
  * caller holds cq_lock with interrupts off; a completion's end_io may submit
  * (sq_lock) but never reaps this CQ, so cq_head and cq_phase are ours.
- * Inline: the interrupt handler is its main caller. */
+ * Inline, with the usual completion: the interrupt handler is its main
+ * caller. */
 static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queue *q)
 {
 	const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
@@ -385,11 +392,11 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 	do {
 		rmb(); /* read the entry only after its phase bit said it is new */
 		unsigned cid = e->cid;
-		uint16_t sq_id = e->sq_id, sq_head = e->sq_head;
+		uint32_t sq = (uint32_t)e->sq_id << 16 | e->sq_head;
 		cq_advance(q);
 		n++;
-		struct request *rq = cqe_request(q, cid, sq_id, sq_head);
-		if (__builtin_expect(rq != NULL, 1)) {
+		struct request *rq = cqe_request(q, cid, sq);
+		if (__builtin_expect(rq != NULL, 1) && __builtin_expect(blk_mq_mark_complete(rq), 1)) {
 			q->completed++;
 			struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 			cmd->retries = 0;
@@ -398,10 +405,10 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 			 * queue_rq has given it its new cid. Before the completion:
 			 * its end_io may submit that next request at once. */
 			cmd->cid += NVME_CID_GEN_STEP;
-			blk_mq_complete_request_at(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0)
-							       ? cqe_error(q, rq, status) : BLK_STS_OK, now);
+			blk_mq_end_request_at(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0)
+							  ? cqe_error(q, rq, status) : BLK_STS_OK, now);
 		} else {
-			drop_cqe(q, (uint16_t)cid, sq_id, sq_head);
+			drop_cqe(q, (uint16_t)cid, (uint16_t)(sq >> 16), (uint16_t)sq);
 		}
 		e = &q->cq[q->cq_head];
 		status = e->status;
