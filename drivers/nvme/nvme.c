@@ -116,7 +116,7 @@ static void queue_reset_state(struct nvme_queue *q)
 /* Keeps the queue's interrupt (set up before the queue exists). */
 static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, uint16_t depth)
 {
-	int irq = q->irq;
+	int irq = q->irq, cq_cpu = q->cq_cpu;
 	unsigned vector = q->vector;
 	memset(q, 0, sizeof(*q));
 	q->ctrl = c;
@@ -125,6 +125,7 @@ static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, 
 	q->depth = depth;
 	q->irq = irq;
 	q->vector = vector;
+	q->cq_cpu = irq >= 0 ? cq_cpu : -1; /* setup_irqs chose it */
 	q->cq_phase = 1;
 	q->sq = dma_alloc((size_t)depth * sizeof(struct nvme_sqe), &q->sq_phys);
 	q->cq = dma_alloc((size_t)depth * sizeof(struct nvme_cqe), &q->cq_phys);
@@ -418,12 +419,23 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 	return n;
 }
 
-static int process_cq(struct nvme_queue *q)
+/* Reaps under cq_lock, interrupts off. */
+static int reap_cq(struct nvme_queue *q)
 {
 	uint64_t f = spin_lock_irqsave(&q->cq_lock);
 	int n = reap_cq_locked(q);
 	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
+}
+
+/* Any reaper but the interrupt: a poller, the timeout check, a reset's
+ * drain. A CQ with a cq_cpu is reaped there only (0 elsewhere: its
+ * interrupt does it); interrupts off keep its handler out meanwhile. */
+static int process_cq(struct nvme_queue *q)
+{
+	if (q->cq_cpu >= 0 && blk_cpu() != (unsigned)q->cq_cpu)
+		return 0;
+	return reap_cq(q);
 }
 
 /* An interrupt handler runs with interrupts off: the lock alone will do. */
@@ -434,6 +446,15 @@ static void nvme_irq(void *arg)
 	spin_lock(&q->cq_lock);
 	reap_cq_locked(q);
 	spin_unlock(&q->cq_lock);
+}
+
+/* The interrupt of a queue with a cq_cpu: it runs on that CPU, where every
+ * other reaper runs with interrupts off, so nothing else reaps meanwhile. */
+static void nvme_irq_local(void *arg)
+{
+	struct nvme_queue *q = arg;
+	q->interrupts++;
+	reap_cq_locked(q);
 }
 
 /* Admin completions: admin_sync polls for its own; events arriving while
@@ -780,8 +801,12 @@ static int setup_irqs(struct nvme_ctrl *c)
 		struct nvme_queue *q = v ? &c->queues[v] : &c->admin;
 		/* v < NVME_MAX_QUEUES; the cast bounds the width for -Wformat-truncation */
 		snprintf(name, sizeof(name), "%sq%u", c->name, (unsigned)(uint16_t)v);
-		q->irq = irq_request_affinity(&c->masks[v], v ? nvme_irq : nvme_admin_irq, q, name);
+		/* one CPU in the mask: the timeout check of its hctx runs there too
+		 * (its first CPU), so the CQ can be that CPU's alone */
+		bool local = cpumask_weight(cpumask_and(c->masks[v].mask, cpus_online_mask())) == 1;
+		q->irq = irq_request_affinity(&c->masks[v], local ? nvme_irq_local : nvme_irq, q, name);
 		q->vector = v;
+		q->cq_cpu = local && q->irq >= 0 ? irq_cpu(q->irq) : -1;
 		if (q->irq < 0 || pci_msix_set_entry(c->pdev, v, irq_dest_apic_id(q->irq), irq_vector(q->irq)) != 0)
 			return -EIO;
 	}
@@ -1043,10 +1068,11 @@ static void quiesce_all(struct nvme_ctrl *c, bool on)
 }
 
 /* After the controller stopped: reap what it completed, then hand every
- * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES). */
+ * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES).
+ * On the queue's cq_cpu if it has one (drain_queue_on_cpu). */
 static void drain_queue(struct nvme_queue *q)
 {
-	process_cq(q); /* stopping is set: no CQ doorbell */
+	reap_cq(q); /* stopping is set: no CQ doorbell */
 	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
 		struct request *rq = q->rqs[tag];
 		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||
@@ -1061,6 +1087,23 @@ static void drain_queue(struct nvme_queue *q)
 		}
 	}
 	queue_reset_state(q);
+}
+
+/* A CQ with a cq_cpu is drained there, interrupts off, like any of its
+ * reapers: a late interrupt of its vector runs before or after, never
+ * during (process_cq would refuse to reap anywhere else). */
+static void drain_fn(void *arg)
+{
+	uint64_t f = irq_save();
+	drain_queue(arg);
+	irq_restore(f);
+}
+
+static void drain_queue_on_cpu(struct nvme_queue *q)
+{
+	/* smp_call fails only for a CPU that is not online: no interrupt runs there */
+	if (q->cq_cpu < 0 || smp_call((unsigned)q->cq_cpu, drain_fn, q) != 0)
+		drain_fn(q);
 }
 
 static int dbbuf_config(struct nvme_ctrl *c);
@@ -1094,7 +1137,7 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	int err = wait_ready(c, false);
 	smp_call_all(sync_cpu, NULL); /* and out of our interrupt handlers */
 	for (unsigned qid = 1; qid <= c->nr_io; qid++)
-		drain_queue(&c->queues[qid]);
+		drain_queue_on_cpu(&c->queues[qid]);
 	if (!err) {
 		__atomic_store_n(&c->stopping, false, __ATOMIC_RELEASE); /* the admin CQ rings again */
 		err = restart(c);

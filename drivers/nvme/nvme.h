@@ -47,6 +47,13 @@ struct nvme_queue {
 	unsigned vector;                 /* MSI-X entry */
 	spinlock_t sq_lock;              /* CPUs sharing this queue; uncontended when 1:1 */
 	spinlock_t cq_lock;              /* the interrupt, a poller and the timeout scan */
+	/* >= 0: the CQ is reaped on this CPU alone, with interrupts off: by its
+	 * interrupt (whose message names this CPU only), by the timeout check
+	 * and a poller when they run here (process_cq refuses elsewhere), and
+	 * by a reset's drain, sent here. The interrupt then takes no cq_lock.
+	 * -1: a poll queue, or a vector whose mask spans several CPUs (the
+	 * timeout check may run on another one): everyone takes cq_lock. */
+	int cq_cpu;
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
 	struct request **rqs;            /* indexed by tag, nr_tags of them */
 	unsigned nr_tags;                /* tags->nr_tags: a CQE's tag is checked against it */

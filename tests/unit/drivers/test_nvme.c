@@ -521,6 +521,58 @@ static void test_missed_interrupt(void **state)
 	check_invariant();
 }
 
+/* A vector with one CPU in its mask: the CQ is that CPU's (cq_cpu), its
+ * interrupt takes no lock, and every other reaper runs there: a poll from
+ * another CPU leaves the CQ alone, one from cq_cpu reaps it; a reset started
+ * on another CPU drains the CQ there, so a completion in it is reaped once,
+ * not requeued. */
+static void test_cq_cpu_reapers(void **state)
+{
+	(void)state;
+	attach_ok();
+	assert_int_equal(ioq(1)->cq_cpu, 0);
+	assert_int_equal(ioq(2)->cq_cpu, 1);
+	unsigned order;
+	uint8_t *buf = dma_buf(4096, &order);
+	struct blk_mq_hw_ctx *hctx = disk(0)->q->ctxs[1].hctxs[HCTX_TYPE_DEFAULT];
+	assert_ptr_equal(hctx->driver_data, ioq(2));
+	stub_nvme_lose_irqs(true); /* completions wait in the CQ */
+	struct tio t;
+	stub_set_cpu(1);
+	submit(&t, disk(0), REQ_OP_READ, 8, buf, 4096);
+	stub_set_cpu(0);
+	while (stub_nvme_idle())
+		;
+	assert_false(t.done);
+	assert_int_equal(blk_mq_poll(hctx), 0); /* CPU 0: not its CQ */
+	assert_false(t.done);
+	stub_set_cpu(1);
+	assert_int_equal(blk_mq_poll(hctx), 1);
+	stub_set_cpu(0);
+	assert_true(t.done);
+	assert_int_equal(t.ends, 1);
+	/* again, and a reset from CPU 0 finds the completion in the CQ */
+	stub_set_cpu(1);
+	submit(&t, disk(0), REQ_OP_READ, 16, buf, 4096);
+	stub_set_cpu(0);
+	while (stub_nvme_idle())
+		;
+	assert_false(t.done);
+	uint64_t done0 = ioq(2)->completed;
+	assert_int_equal(nvme_reset_ctrl(T.c), 0);
+	assert_true(t.done);
+	assert_int_equal(t.ends, 1);
+	assert_int_equal(t.bio.status, BLK_STS_OK);
+	assert_int_equal(ioq(2)->completed - done0, 1);
+	assert_int_equal(disk(0)->q->requeues, 0);
+	assert_int_equal(ioq(2)->cq_cpu, 1); /* kept across the reset */
+	stub_nvme_lose_irqs(false);
+	stub_set_cpu(1);
+	assert_int_equal(rw(disk(0), REQ_OP_READ, 24, buf, 4096, false), BLK_STS_OK);
+	stub_set_cpu(0);
+	check_invariant();
+}
+
 /* Unabortable: Abort says "not aborted", the request times out again, the
  * controller is reset and the request requeued; it then completes. */
 static void test_unabortable_reset_requeue(void **state)
@@ -775,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_sqid_and_sqhead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_completion_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cq_cpu_reapers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unabortable_reset_requeue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_lost_then_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries_bounded, setup, teardown),
