@@ -50,6 +50,12 @@ enum blk_eh_timer_return {
 
 struct blk_mq_ops {
 	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last);
+	/* Optional: a plugged batch for one hctx, linked by rq->next (NULL
+	 * after the last), each already in flight. The driver takes a prefix of
+	 * the list at once (one lock, one doorbell; from then on those are its
+	 * own, and may complete at any moment) and returns the first request it
+	 * did not take, or NULL; those go through queue_rq one by one. */
+	struct request *(*queue_rqs)(struct blk_mq_hw_ctx *hctx, struct request *list);
 	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
 	int (*map_queues)(struct blk_mq_tag_set *set);
 	int (*poll)(struct blk_mq_hw_ctx *hctx);            /* completions reaped */

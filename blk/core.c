@@ -210,17 +210,46 @@ static inline __attribute__((always_inline)) void dispatch_on(struct request *rq
 
 static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_now_ns()); }
 
+/* A run of plugged requests for one hctx, to a driver with queue_rqs: all
+ * put in flight, handed over at once; what it leaves goes one by one.
+ * Returns the first request of the next run. */
+static struct request *dispatch_run(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
+{
+	struct request *end = rq, *next;
+	for (;;) {
+		end->io_start_time_ns = now;
+		__atomic_store_n(&end->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+		next = end->next;
+		if (!next || next->mq_hctx != hctx)
+			break;
+		end = next;
+	}
+	end->next = NULL;
+	for (struct request *left = hctx->q->mq_ops->queue_rqs(hctx, rq); left;) {
+		struct request *after = left->next;
+		dispatch_on(left, !after, now);
+		left = after;
+	}
+	return next;
+}
+
 /* Sends a plugged list: one batch per run of requests for the same hctx,
- * `last` on the final one so the driver rings its doorbell once. One clock
- * read for the batch: its dispatch time. */
+ * through queue_rqs when the driver has it, else `last` on the final one so
+ * the driver rings its doorbell once. One clock read for the batch: its
+ * dispatch time. */
 static void dispatch_list(struct request *rq)
 {
 	if (!rq)
 		return;
 	uint64_t now = blk_now_ns();
 	while (rq) {
+		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+		if (hctx->q->mq_ops->queue_rqs && !blk_queue_quiesced(hctx->q)) {
+			rq = dispatch_run(hctx, rq, now);
+			continue;
+		}
 		struct request *next = rq->next;
-		dispatch_on(rq, !next || next->mq_hctx != rq->mq_hctx, now);
+		dispatch_on(rq, !next || next->mq_hctx != hctx, now);
 		rq = next;
 	}
 }

@@ -549,18 +549,21 @@ static inline uint16_t start_cmd(struct nvme_cmd *cmd)
  */
 _Static_assert(NVME_CMD_READ - REQ_OP_READ == NVME_CMD_READ && NVME_CMD_READ - REQ_OP_WRITE == NVME_CMD_WRITE,
 	       "the opcode of a read or write is NVME_CMD_READ - op");
-static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
+static inline bool rw_simple_shape(const struct request *rq)
+{
+	return rq->op <= REQ_OP_WRITE && rq->nr_slices == 1 && rq->slices[0].bio->nr_vecs == 1;
+}
+
+/* Under sq_lock, for a request of rw_simple_shape: its SQ entry at the
+ * tail, if its memory fits PRP1 and PRP2. */
+static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queue *q, struct nvme_ns *ns,
+								  struct request *rq)
 {
 	const struct bio *bio = rq->slices[0].bio;
-	if (rq->op > REQ_OP_WRITE || rq->nr_slices != 1 || bio->nr_vecs != 1)
-		return false;
-	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	uint64_t prp1, prp2;
 	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), q->ctrl->page_size, &prp1,
-			     &prp2)) {
-		spin_unlock_irqrestore(&q->sq_lock, f);
+			     &prp2))
 		return false;
-	}
 	/* every field, in order, each stored as soon as it is known */
 	struct nvme_sqe *s = &q->sq[q->sq_tail];
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
@@ -576,13 +579,21 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	s->cdw11 = (uint32_t)(slba >> 32);
 	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
 	s->cdw13 = s->cdw14 = s->cdw15 = 0;
-	uint16_t tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
-	q->sq_tail = tail;
+	q->sq_tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
 	q->submitted++;
-	if (last)
-		ring_sq_at(q, tail); /* new: the entry just written */
-	spin_unlock_irqrestore(&q->sq_lock, f);
 	return true;
+}
+
+static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
+{
+	if (!rw_simple_shape(rq))
+		return false;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	bool ok = sqe_rw_simple(q, ns, rq);
+	if (ok && last)
+		ring_sq_at(q, q->sq_tail); /* new: the entry just written */
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return ok;
 }
 
 /* Everything else: flush, discard, write zeroes, PRP lists, a dead controller. */
@@ -611,6 +622,23 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 	if (__builtin_expect(!q->ctrl->dead, 1) && queue_rw_simple(q, ns, rq, last))
 		return BLK_STS_OK;
 	return queue_rq_general(q, ns, rq, last);
+}
+
+/* A plugged batch: every simple read and write from its start under one
+ * sq_lock, one doorbell for them all; the first other request ends it
+ * (blk-mq sends the rest through queue_rq). */
+static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *rq)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	if (__builtin_expect(q->ctrl->dead, 0))
+		return rq;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	for (; rq; rq = rq->next) /* ->next read before the doorbell: the request is not ours after it */
+		if (!rw_simple_shape(rq) || !sqe_rw_simple(q, rq->q->disk->driver_data, rq))
+			break;
+	ring_sq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return rq;
 }
 
 static void nvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
@@ -700,6 +728,7 @@ static enum blk_eh_timer_return nvme_timeout(struct request *rq)
 
 static const struct blk_mq_ops nvme_mq_ops = {
 	.queue_rq = nvme_queue_rq,
+	.queue_rqs = nvme_queue_rqs,
 	.commit_rqs = nvme_commit_rqs,
 	.map_queues = nvme_map_queues,
 	.poll = nvme_poll,

@@ -789,6 +789,40 @@ static void test_batch_one_doorbell(void **state)
 	check_invariant();
 }
 
+/* A plugged batch goes to queue_rqs, which takes the simple reads from its
+ * start under one doorbell and stops at the first other request (here two
+ * bios merged into one request of two pieces); blk-mq sends that one and
+ * the rest through queue_rq, ringing once more at the end. */
+static void test_batch_queue_rqs_prefix(void **state)
+{
+	(void)state;
+	T.cfg.oacs = 0; /* no Doorbell Buffer Config: every doorbell is an MMIO write the fake counts */
+	attach_ok();
+	unsigned order;
+	uint8_t *buf = dma_buf(4 * 4096, &order);
+	fill(fake_nvme_disk(T.f, 1), 256 * 512, 5);
+	struct fake_nvme_stats before, after;
+	fake_nvme_get_stats(T.f, &before);
+	uint64_t rung0 = ioq(1)->doorbells;
+	static const uint64_t sectors[4] = { 0, 64, 72, 200 }; /* 72 follows 64: merged */
+	struct blk_plug plug;
+	struct tio t[4];
+	blk_start_plug(&plug);
+	for (unsigned i = 0; i < 4; i++)
+		submit(&t[i], disk(0), REQ_OP_READ, sectors[i], buf + i * 4096, 4096);
+	blk_finish_plug(&plug);
+	run_until(t, 4, false);
+	fake_nvme_get_stats(T.f, &after);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(t[i].bio.status, BLK_STS_OK);
+		assert_memory_equal(buf + i * 4096, fake_nvme_disk(T.f, 1) + sectors[i] * 512, 4096);
+	}
+	assert_int_equal(after.reads - before.reads, 3);
+	assert_int_equal(after.cq_db[1] - before.cq_db[1], 1); /* one pass completed all three */
+	assert_int_equal(ioq(1)->doorbells - rung0, 2 + 1); /* two SQ doorbells, one CQ head */
+	check_invariant();
+}
+
 /* A controller without DSM and Write Zeroes: the block device does not
  * advertise them and such bios fail with "not supported", never reaching it. */
 static void test_missing_features_refused(void **state)
@@ -818,6 +852,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_write_zeroes_discard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_features_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_one_doorbell, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_queue_rqs_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_during_bring_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_status, setup, teardown),
