@@ -122,6 +122,7 @@ static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, 
 	q->ctrl = c;
 	q->qid = qid;
 	q->sq_base = qid << 16;
+	q->page_size = c->page_size;
 	q->depth = depth;
 	q->irq = irq;
 	q->vector = vector;
@@ -554,18 +555,20 @@ static inline bool rw_simple_shape(const struct request *rq)
 	return rq->op <= REQ_OP_WRITE && rq->nr_slices == 1 && rq->slices[0].bio->nr_vecs == 1;
 }
 
-/* Under sq_lock, for a request of rw_simple_shape: its SQ entry at the
- * tail, if its memory fits PRP1 and PRP2. */
-static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queue *q, struct nvme_ns *ns,
-								  struct request *rq)
+/* Under sq_lock, for a request of rw_simple_shape: its SQ entry at tail,
+ * if its memory fits PRP1 and PRP2 (the caller then moves the tail). ns and
+ * page_size come from the caller, who may send several requests of one
+ * namespace. */
+static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queue *q, const struct nvme_ns *ns,
+								  uint32_t page_size, struct request *rq,
+								  uint16_t tail)
 {
 	const struct bio *bio = rq->slices[0].bio;
 	uint64_t prp1, prp2;
-	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), q->ctrl->page_size, &prp1,
-			     &prp2))
+	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), page_size, &prp1, &prp2))
 		return false;
 	/* every field, in order, each stored as soon as it is known */
-	struct nvme_sqe *s = &q->sq[q->sq_tail];
+	struct nvme_sqe *s = &q->sq[tail];
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
 	s->opcode = (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see below */
 	s->flags = 0;
@@ -579,9 +582,12 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 	s->cdw11 = (uint32_t)(slba >> 32);
 	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
 	s->cdw13 = s->cdw14 = s->cdw15 = 0;
-	q->sq_tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
-	q->submitted++;
 	return true;
+}
+
+static inline uint16_t sq_next(const struct nvme_queue *q, uint16_t tail)
+{
+	return (uint16_t)(tail + 1 == q->depth ? 0 : tail + 1);
 }
 
 static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
@@ -589,9 +595,14 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	if (!rw_simple_shape(rq))
 		return false;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	bool ok = sqe_rw_simple(q, ns, rq);
-	if (ok && last)
-		ring_sq_at(q, q->sq_tail); /* new: the entry just written */
+	bool ok = sqe_rw_simple(q, ns, q->page_size, rq, q->sq_tail);
+	if (ok) {
+		uint16_t tail = sq_next(q, q->sq_tail);
+		q->sq_tail = tail;
+		q->submitted++;
+		if (last)
+			ring_sq_at(q, tail); /* new: the entry just written */
+	}
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	return ok;
 }
@@ -632,10 +643,18 @@ static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request
 	struct nvme_queue *q = hctx->driver_data;
 	if (__builtin_expect(q->ctrl->dead, 0))
 		return rq;
+	const struct nvme_ns *ns = hctx->q->disk->driver_data; /* an hctx serves one request_queue */
+	uint32_t page_size = q->page_size;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	for (; rq; rq = rq->next) /* ->next read before the doorbell: the request is not ours after it */
-		if (!rw_simple_shape(rq) || !sqe_rw_simple(q, rq->q->disk->driver_data, rq))
+	uint16_t tail = q->sq_tail;
+	unsigned n = 0;
+	for (; rq; rq = rq->next, n++) { /* ->next read before the doorbell: the request is not ours after it */
+		if (!rw_simple_shape(rq) || !sqe_rw_simple(q, ns, page_size, rq, tail))
 			break;
+		tail = sq_next(q, tail);
+	}
+	q->sq_tail = tail;
+	q->submitted += n;
 	ring_sq(q);
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	return rq;

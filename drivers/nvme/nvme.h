@@ -39,6 +39,7 @@ struct nvme_queue {
 	/* Shadow doorbells (Doorbell Buffer Config): the tail/head go to memory;
 	 * MMIO only when the controller's EventIdx says it is not looking. */
 	volatile uint32_t *shadow_sq, *shadow_cq, *eventidx_sq, *eventidx_cq;
+	uint32_t page_size;              /* the controller's (CC.MPS), for the PRPs */
 	uint32_t sq_base;                /* qid << 16: a CQE's SQ id << 16 | SQ head minus this is < depth */
 	uint16_t sq_tail, sq_tail_rung;  /* tail written to the doorbell last */
 	uint16_t cq_head;
