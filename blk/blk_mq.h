@@ -78,7 +78,6 @@ enum rq_state { RQ_IDLE, RQ_IN_FLIGHT, RQ_TIMED_OUT, RQ_COMPLETE };
 
 struct request {
 	struct request_queue *q;
-	struct blk_mq_ctx *mq_ctx;
 	struct blk_mq_hw_ctx *mq_hctx;
 	enum req_op op;
 	unsigned cmd_flags;

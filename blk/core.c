@@ -93,13 +93,13 @@ out:
 
 /* ---- requests ---- */
 
-/* The request of a tag just taken, for bio, on this ctx's hctx. */
-static inline struct request *rq_init(struct request_queue *q, struct blk_mq_ctx *ctx,
-				      struct blk_mq_hw_ctx *hctx, unsigned tag, const struct bio *bio)
+/* The request of a tag just taken, for bio, on hctx (its ctx's, for the
+ * submitting CPU: a request needs no more of the ctx). */
+static inline struct request *rq_init(struct request_queue *q, struct blk_mq_hw_ctx *hctx, unsigned tag,
+				      const struct bio *bio)
 {
 	struct request *rq = hctx->rqs[tag];
 	rq->q = q;
-	rq->mq_ctx = ctx;
 	rq->mq_hctx = hctx;
 	rq->op = bio->op;
 	rq->cmd_flags = bio->flags;
@@ -113,7 +113,7 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	int tag = blk_mq_get_tag(hctx->tags, cpu, false);
 	if (tag == BLK_MQ_NO_TAG)
 		return NULL;
-	struct request *rq = rq_init(q, ctx, hctx, (unsigned)tag, bio);
+	struct request *rq = rq_init(q, hctx, (unsigned)tag, bio);
 	rq->nr_slices = 0;
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
@@ -391,11 +391,10 @@ static inline bool bio_is_fast(const struct bio *bio, const struct block_device 
 }
 
 /* The request of a fast path's tag, filled in for bio (which bio_is_fast passed). */
-static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_mq_ctx *ctx,
-					   struct blk_mq_hw_ctx *hctx, unsigned tag, struct bio *bio,
-					   const struct block_device *b, uint64_t now)
+static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_mq_hw_ctx *hctx, unsigned tag,
+					   struct bio *bio, const struct block_device *b, uint64_t now)
 {
-	struct request *rq = rq_init(q, ctx, hctx, tag, bio);
+	struct request *rq = rq_init(q, hctx, tag, bio);
 	rq->__sector = b->start_sector + bio->sector;
 	rq->__data_len = bio->size;
 	rq->nr_phys_segments = 1;
@@ -423,7 +422,7 @@ static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bi
 		submit_bio_slow(bio, submit_time(plug)); /* searches every word, or waits for a tag */
 		return;
 	}
-	struct request *rq = rq_fill_fast(q, ctx, hctx, tag, bio, b, submit_time(plug));
+	struct request *rq = rq_fill_fast(q, hctx, tag, bio, b, submit_time(plug));
 	if (plug) {
 		plug_add(plug, rq);
 		return;
