@@ -374,6 +374,33 @@ __attribute__((noinline, cold)) static blk_status_t cqe_error(struct nvme_queue 
 	return st;
 }
 
+/* rq, out of flight now, is done with: counted, and its cid moves on. */
+static inline void cqe_done(struct nvme_queue *q, struct request *rq)
+{
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	q->completed++;
+	cmd->retries = 0;
+	/* From here a copy of this CQE matches nothing, even once the block
+	 * layer marks the tag's next request in flight before queue_rq has
+	 * given it its new cid. Before the completion: its end_io may submit
+	 * that next request at once. */
+	cmd->cid += NVME_CID_GEN_STEP;
+}
+
+/* The rest of the reap loop's cases, out of line: a CQE cqe_request
+ * refused, one whose request is not simply in flight (timed out: completed
+ * still; a duplicate: dropped), one with an error status. */
+__attribute__((noinline, cold)) static void cqe_slow(struct nvme_queue *q, struct request *rq, unsigned cid,
+						     uint32_t sq, uint16_t status, uint64_t now)
+{
+	if (!rq || !blk_mq_mark_complete(rq)) {
+		drop_cqe(q, (uint16_t)cid, (uint16_t)(sq >> 16), (uint16_t)sq);
+		return;
+	}
+	cqe_done(q, rq);
+	blk_mq_end_request_at(rq, status & NVME_CQE_STATUS_MASK ? cqe_error(q, rq, status) : BLK_STS_OK, now);
+}
+
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
  * controller is being disabled: its queues are going, so there is nothing
  * to tell). Returns the number of entries reaped, bogus ones included. The
@@ -398,19 +425,14 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 		cq_advance(q);
 		n++;
 		struct request *rq = cqe_request(q, cid, sq);
-		if (__builtin_expect(rq != NULL, 1) && __builtin_expect(blk_mq_mark_complete(rq), 1)) {
-			q->completed++;
-			struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-			cmd->retries = 0;
-			/* From here a copy of this CQE matches nothing, even once the
-			 * block layer marks the tag's next request in flight before
-			 * queue_rq has given it its new cid. Before the completion:
-			 * its end_io may submit that next request at once. */
-			cmd->cid += NVME_CID_GEN_STEP;
-			blk_mq_end_request_at(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0)
-							  ? cqe_error(q, rq, status) : BLK_STS_OK, now);
+		int in_flight = RQ_IN_FLIGHT; /* blk_mq_mark_complete's usual case; the rest in cqe_slow */
+		if (__builtin_expect(rq != NULL, 1) && !(status & NVME_CQE_STATUS_MASK) &&
+		    __builtin_expect(__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
+								 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 1)) {
+			cqe_done(q, rq);
+			blk_mq_end_request_at(rq, BLK_STS_OK, now);
 		} else {
-			drop_cqe(q, (uint16_t)cid, (uint16_t)(sq >> 16), (uint16_t)sq);
+			cqe_slow(q, rq, cid, sq, status, now);
 		}
 		e = &q->cq[q->cq_head];
 		status = e->status;
