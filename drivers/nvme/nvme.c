@@ -586,11 +586,13 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 								  uint16_t tail)
 {
 	const struct bio *bio = rq->slices[0].bio;
-	uint64_t prp1, prp2;
-	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), page_size, &prp1, &prp2))
-		return false;
-	/* every field, in order, each stored as soon as it is known */
 	struct nvme_sqe *s = &q->sq[tail];
+	/* the PRPs first, straight into the slot: when they do not fit, the
+	 * slot is not the SQ's yet (the tail has not moved) */
+	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), page_size, &s->prp1,
+			     &s->prp2))
+		return false;
+	/* then every other field, in order, each stored as soon as it is known */
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
 	s->opcode = (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see below */
 	s->flags = 0;
@@ -598,8 +600,6 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 	s->nsid = ns->nsid;
 	s->cdw2 = s->cdw3 = 0;
 	s->mptr = 0;
-	s->prp1 = prp1;
-	s->prp2 = prp2;
 	s->cdw10 = (uint32_t)slba;
 	s->cdw11 = (uint32_t)(slba >> 32);
 	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
