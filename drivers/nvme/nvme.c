@@ -871,9 +871,10 @@ static int setup_irqs(struct nvme_ctrl *c)
 		struct nvme_queue *q = v ? &c->queues[v] : &c->admin;
 		/* v < NVME_MAX_QUEUES; the cast bounds the width for -Wformat-truncation */
 		snprintf(name, sizeof(name), "%sq%u", c->name, (unsigned)(uint16_t)v);
-		/* one CPU in the mask: the timeout check of its hctx runs there too
-		 * (its first CPU), so the CQ can be that CPU's alone */
-		bool local = cpumask_weight(cpumask_and(c->masks[v].mask, cpus_online_mask())) == 1;
+		/* one CPU in the mask: its hctx serves that CPU, whose tick runs
+		 * the timeout check, so the CQ can be that CPU's alone (a mask of
+		 * several keeps cq_lock: the check may run on another one) */
+		bool local = cpumask_weight(c->masks[v].mask) == 1;
 		q->irq = irq_request_affinity(&c->masks[v], local ? nvme_irq_local : nvme_irq, q, name);
 		q->vector = v;
 		q->cq_cpu = local && q->irq >= 0 ? irq_cpu(q->irq) : -1;
