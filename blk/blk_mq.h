@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blk/blk_env.h"
 #include "blk/blkdev.h"
 #include "blk/tag.h"
 #include "kernel/affinity.h"
@@ -49,6 +50,12 @@ enum blk_eh_timer_return {
 
 struct blk_mq_ops {
 	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last);
+	/* Optional: a plugged batch for one hctx, linked by rq->next (NULL
+	 * after the last), each already in flight. The driver takes a prefix of
+	 * the list at once (one lock, one doorbell; from then on those are its
+	 * own, and may complete at any moment) and returns the first request it
+	 * did not take, or NULL; those go through queue_rq one by one. */
+	struct request *(*queue_rqs)(struct blk_mq_hw_ctx *hctx, struct request *list);
 	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
 	int (*map_queues)(struct blk_mq_tag_set *set);
 	int (*poll)(struct blk_mq_hw_ctx *hctx);            /* completions reaped */
@@ -71,7 +78,6 @@ enum rq_state { RQ_IDLE, RQ_IN_FLIGHT, RQ_TIMED_OUT, RQ_COMPLETE };
 
 struct request {
 	struct request_queue *q;
-	struct blk_mq_ctx *mq_ctx;
 	struct blk_mq_hw_ctx *mq_hctx;
 	enum req_op op;
 	unsigned cmd_flags;
@@ -237,6 +243,73 @@ void blk_mq_complete_request(struct request *rq, blk_status_t status);
  * (blk_now_ns()): the end of the latency statistics' interval, so a pass
  * costs one clock read, not one per request. */
 void blk_mq_complete_request_at(struct request *rq, blk_status_t status, uint64_t now);
+
+/*
+ * The two halves of blk_mq_complete_request_at, inline, for a driver's reap
+ * loop (the functions above are both in one):
+ *
+ * blk_mq_mark_complete takes rq out of the driver's hands: IN_FLIGHT or
+ * TIMED_OUT → COMPLETE. False when rq was not there (never dispatched,
+ * completed already, requeued): the completion is not rq's, and nothing
+ * changed. One locked compare-exchange in the usual case.
+ *
+ * Once it returned true, blk_mq_end_request_at(rq, status, now) ends rq on
+ * this CPU: statistics (now is the completion time, as for
+ * blk_mq_complete_request_at), the tag back, the bios waiting for one, then
+ * the bio's end_io. rq may be reused as soon as this returns.
+ */
+bool blk_mq_mark_complete_slow(struct request *rq);
+static inline __attribute__((always_inline)) bool blk_mq_mark_complete(struct request *rq)
+{
+	int in_flight = RQ_IN_FLIGHT;
+	return __builtin_expect(__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
+							    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 1) ||
+	       blk_mq_mark_complete_slow(rq);
+}
+
+/* Out of line, the rare halves: a failed request or one with several bios;
+ * a bio with pieces still in flight. */
+void blk_mq_end_request_slow(struct request *rq, blk_status_t status, unsigned cpu);
+void bio_end_piece(struct bio *bio, blk_status_t status);
+/* Resubmits the bios that waited for a tag of this hctx (completions call it). */
+void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx);
+
+/* stamped: now may be earlier than the request's start (see below);
+ * otherwise now is a clock read after it. */
+static inline __attribute__((always_inline)) void __blk_mq_end_request(struct request *rq, blk_status_t status,
+									 uint64_t now, bool stamped)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned cpu = blk_cpu();
+	struct blk_stats *st = &hctx->stat[cpu];
+	enum req_op op = rq->op;
+	st->ios[op]++;
+	st->bytes[op] += rq->__data_len;
+	/* a pass stamped once may reap a request submitted after its stamp (by
+	 * an earlier end_io of the same pass): count it as 0 ns, not as 2^63 */
+	uint64_t start = rq->start_time_ns, end = stamped && now < start ? start : now;
+	st->lat_hist[63 - (unsigned)__builtin_clzll((end - start) | 1)]++; /* log2 buckets */
+	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
+		blk_mq_end_request_slow(rq, status, cpu);
+		return;
+	}
+	struct bio *bio = rq->slices[0].bio;
+	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc); /* rq may be reused from here on */
+	if (__builtin_expect(!llist_empty(&hctx->wait_list), 0))
+		blk_mq_run_wait_list(hctx); /* the bios that waited for a tag go first */
+	/* the bio's last piece: usually its only one */
+	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
+		bio->end_io(bio);
+	else
+		bio_end_piece(bio, BLK_STS_OK);
+}
+
+static inline __attribute__((always_inline)) void blk_mq_end_request_at(struct request *rq, blk_status_t status,
+									  uint64_t now)
+{
+	__blk_mq_end_request(rq, status, now, true);
+}
+
 /* Hands an in-flight request back: it is dispatched again by
  * blk_mq_kick_requeue_list (after a reset, say). */
 void blk_mq_requeue_request(struct request *rq);
@@ -261,8 +334,6 @@ void blk_mq_hctx_stats(const struct blk_mq_hw_ctx *hctx, struct blk_stats *sum);
 uint64_t blk_mq_hctx_dispatched(const struct blk_mq_hw_ctx *hctx);
 uint64_t blk_mq_hctx_completed(const struct blk_mq_hw_ctx *hctx);
 
-/* Resubmits the bios that waited for a tag of this hctx (completions call it). */
-void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx);
 int blk_mq_poll(struct blk_mq_hw_ctx *hctx);
 
 #endif

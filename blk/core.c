@@ -93,13 +93,13 @@ out:
 
 /* ---- requests ---- */
 
-/* The request of a tag just taken, for bio, on this ctx's hctx. */
-static inline struct request *rq_init(struct request_queue *q, struct blk_mq_ctx *ctx,
-				      struct blk_mq_hw_ctx *hctx, unsigned tag, const struct bio *bio)
+/* The request of a tag just taken, for bio, on hctx (its ctx's, for the
+ * submitting CPU: a request needs no more of the ctx). */
+static inline struct request *rq_init(struct request_queue *q, struct blk_mq_hw_ctx *hctx, unsigned tag,
+				      const struct bio *bio)
 {
 	struct request *rq = hctx->rqs[tag];
 	rq->q = q;
-	rq->mq_ctx = ctx;
 	rq->mq_hctx = hctx;
 	rq->op = bio->op;
 	rq->cmd_flags = bio->flags;
@@ -113,7 +113,7 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	int tag = blk_mq_get_tag(hctx->tags, cpu, false);
 	if (tag == BLK_MQ_NO_TAG)
 		return NULL;
-	struct request *rq = rq_init(q, ctx, hctx, (unsigned)tag, bio);
+	struct request *rq = rq_init(q, hctx, (unsigned)tag, bio);
 	rq->nr_slices = 0;
 	rq->__data_len = 0;
 	rq->nr_phys_segments = 0;
@@ -210,17 +210,46 @@ static inline __attribute__((always_inline)) void dispatch_on(struct request *rq
 
 static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_now_ns()); }
 
+/* A run of plugged requests for one hctx, to a driver with queue_rqs: all
+ * put in flight, handed over at once; what it leaves goes one by one.
+ * Returns the first request of the next run. */
+static struct request *dispatch_run(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
+{
+	struct request *end = rq, *next;
+	for (;;) {
+		end->io_start_time_ns = now;
+		__atomic_store_n(&end->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+		next = end->next;
+		if (!next || next->mq_hctx != hctx)
+			break;
+		end = next;
+	}
+	end->next = NULL;
+	for (struct request *left = hctx->q->mq_ops->queue_rqs(hctx, rq); left;) {
+		struct request *after = left->next;
+		dispatch_on(left, !after, now);
+		left = after;
+	}
+	return next;
+}
+
 /* Sends a plugged list: one batch per run of requests for the same hctx,
- * `last` on the final one so the driver rings its doorbell once. One clock
- * read for the batch: its dispatch time. */
+ * through queue_rqs when the driver has it, else `last` on the final one so
+ * the driver rings its doorbell once. One clock read for the batch: its
+ * dispatch time. */
 static void dispatch_list(struct request *rq)
 {
 	if (!rq)
 		return;
 	uint64_t now = blk_now_ns();
 	while (rq) {
+		struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+		if (hctx->q->mq_ops->queue_rqs && !blk_queue_quiesced(hctx->q)) {
+			rq = dispatch_run(hctx, rq, now);
+			continue;
+		}
 		struct request *next = rq->next;
-		dispatch_on(rq, !next || next->mq_hctx != rq->mq_hctx, now);
+		dispatch_on(rq, !next || next->mq_hctx != hctx, now);
 		rq = next;
 	}
 }
@@ -362,11 +391,10 @@ static inline bool bio_is_fast(const struct bio *bio, const struct block_device 
 }
 
 /* The request of a fast path's tag, filled in for bio (which bio_is_fast passed). */
-static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_mq_ctx *ctx,
-					   struct blk_mq_hw_ctx *hctx, unsigned tag, struct bio *bio,
-					   const struct block_device *b, uint64_t now)
+static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_mq_hw_ctx *hctx, unsigned tag,
+					   struct bio *bio, const struct block_device *b, uint64_t now)
 {
-	struct request *rq = rq_init(q, ctx, hctx, tag, bio);
+	struct request *rq = rq_init(q, hctx, tag, bio);
 	rq->__sector = b->start_sector + bio->sector;
 	rq->__data_len = bio->size;
 	rq->nr_phys_segments = 1;
@@ -394,7 +422,7 @@ static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bi
 		submit_bio_slow(bio, submit_time(plug)); /* searches every word, or waits for a tag */
 		return;
 	}
-	struct request *rq = rq_fill_fast(q, ctx, hctx, tag, bio, b, submit_time(plug));
+	struct request *rq = rq_fill_fast(q, hctx, tag, bio, b, submit_time(plug));
 	if (plug) {
 		plug_add(plug, rq);
 		return;
@@ -483,12 +511,10 @@ void blk_finish_plug(struct blk_plug *plug)
 
 /* ---- completion ---- */
 
-static inline unsigned log2_bucket(uint64_t ns) { return 63 - (unsigned)__builtin_clzll(ns | 1); }
-
 /* The rest of a completion that failed or carries pieces of several bios:
  * the bios are copied out first, since the request is reused once its tag
  * is free. */
-__attribute__((noinline)) static void complete_slow(struct request *rq, blk_status_t status, unsigned cpu)
+void blk_mq_end_request_slow(struct request *rq, blk_status_t status, unsigned cpu)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned n = rq->nr_slices;
@@ -507,61 +533,34 @@ __attribute__((noinline)) static void complete_slow(struct request *rq, blk_stat
 		bio_piece_done(bios[i], status);
 }
 
-/* IN_FLIGHT was not it: TIMED_OUT → COMPLETE, or false (completed already). */
-__attribute__((noinline)) static bool complete_timed_out(struct request *rq)
+void bio_end_piece(struct bio *bio, blk_status_t status) { bio_piece_done(bio, status); }
+
+/* The compare-exchange from IN_FLIGHT failed: TIMED_OUT → COMPLETE, retried
+ * while the timeout handler moves rq between the two (BLK_EH_RESET_TIMER),
+ * or false once rq is neither (completed already, or not dispatched). */
+bool blk_mq_mark_complete_slow(struct request *rq)
 {
-	int timed_out = RQ_TIMED_OUT;
-	return __atomic_compare_exchange_n(&rq->state, &timed_out, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_RELAXED);
+	int state = __atomic_load_n(&rq->state, __ATOMIC_RELAXED);
+	while (state == RQ_IN_FLIGHT || state == RQ_TIMED_OUT)
+		if (__atomic_compare_exchange_n(&rq->state, &state, RQ_COMPLETE, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
-/* The bio's last piece is done: usually its only one. */
-static inline void bio_done(struct bio *bio)
+/* A late or duplicate completion (rq not in flight) is ignored. Without a
+ * stamp, the clock is read after the state change, so a duplicate reads
+ * nothing. */
+void blk_mq_complete_request(struct request *rq, blk_status_t status)
 {
-	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
-		bio->end_io(bio);
-	else
-		bio_piece_done(bio, BLK_STS_OK);
+	if (blk_mq_mark_complete(rq))
+		__blk_mq_end_request(rq, status, blk_now_ns(), false);
 }
-
-/* The completion of rq, at now if stamped, else at a clock read after the
- * state change (so a duplicate completion reads nothing). */
-static inline __attribute__((always_inline)) void complete_request(struct request *rq, blk_status_t status,
-								    bool stamped, uint64_t now)
-{
-	int in_flight = RQ_IN_FLIGHT;
-	if (__builtin_expect(!__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
-							  __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 0) &&
-	    !complete_timed_out(rq))
-		return; /* completed already: a late or duplicate completion */
-	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	unsigned cpu = blk_cpu();
-	struct blk_stats *st = &hctx->stat[cpu];
-	enum req_op op = rq->op;
-	st->ios[op]++;
-	st->bytes[op] += rq->__data_len;
-	uint64_t end = stamped ? now : blk_now_ns();
-	/* a stamped pass may reap a request submitted after its stamp (by an
-	 * earlier end_io of the same pass): count it as 0 ns, not as 2^63 */
-	if (stamped && end < rq->start_time_ns)
-		end = rq->start_time_ns;
-	st->lat_hist[log2_bucket(end - rq->start_time_ns)]++;
-	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
-		complete_slow(rq, status, cpu);
-		return;
-	}
-	struct bio *bio = rq->slices[0].bio;
-	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc); /* rq may be reused from here on */
-	if (!llist_empty(&hctx->wait_list))
-		blk_mq_run_wait_list(hctx); /* the bios that waited for a tag go first */
-	bio_done(bio);
-}
-
-void blk_mq_complete_request(struct request *rq, blk_status_t status) { complete_request(rq, status, false, 0); }
 
 void blk_mq_complete_request_at(struct request *rq, blk_status_t status, uint64_t now)
 {
-	complete_request(rq, status, true, now);
+	if (blk_mq_mark_complete(rq))
+		blk_mq_end_request_at(rq, status, now);
 }
 
 /* ---- requeue, quiesce, freeze, timeouts ---- */

@@ -149,21 +149,37 @@ int blk_mq_tags_init(struct blk_mq_tags *t, unsigned nr_tags, unsigned nr_reserv
 
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
 		unsigned w = (tag_cpu_spread(cpu) * t->normal.nr_words) / MAX_CPUS;
-		t->hint[cpu].next = w << t->normal.shift;
-		t->hint[cpu].cached = BLK_MQ_NO_TAG;
+		struct blk_mq_tag_hint *h = &t->hint[cpu];
+		h->next = w << t->normal.shift;
+		h->cached = BLK_MQ_NO_TAG;
+		h->kept = 0;
+		h->kept_word = tag_word(&t->normal, w);
+		h->kept_base = (w << t->normal.shift) + t->normal.first_tag;
 	}
 	return 0;
 }
 
+/* One of h's kept tags (kept, then cached), or BLK_MQ_NO_TAG. */
+static int tag_take_kept_of(struct blk_mq_tag_hint *h)
+{
+	uint64_t more;
+	while ((more = __atomic_load_n(&h->kept, __ATOMIC_RELAXED)) != 0) {
+		unsigned b = (unsigned)__builtin_ctzll(more);
+		uint64_t m = 1ull << b;
+		if (__atomic_fetch_and(&h->kept, ~m, __ATOMIC_ACQUIRE) & m)
+			return (int)(h->kept_base + b);
+	}
+	if (__atomic_load_n(&h->cached, __ATOMIC_RELAXED) == BLK_MQ_NO_TAG)
+		return BLK_MQ_NO_TAG;
+	return __atomic_exchange_n(&h->cached, BLK_MQ_NO_TAG, __ATOMIC_ACQUIRE);
+}
+
 /* The map is full: a tag some CPU keeps (blk_mq_put_tag_at), ours first.
- * A plain load skips the lines that keep none. */
+ * Plain loads skip the lines that keep none. */
 static int tag_take_kept(struct blk_mq_tags *t, unsigned cpu)
 {
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		int *kept = &t->hint[(cpu + i) & (MAX_CPUS - 1)].cached;
-		if (__atomic_load_n(kept, __ATOMIC_RELAXED) == BLK_MQ_NO_TAG)
-			continue;
-		int tag = __atomic_exchange_n(kept, BLK_MQ_NO_TAG, __ATOMIC_ACQUIRE);
+		int tag = tag_take_kept_of(&t->hint[(cpu + i) & (MAX_CPUS - 1)]);
 		if (tag != BLK_MQ_NO_TAG)
 			return tag;
 	}
@@ -205,7 +221,8 @@ unsigned blk_mq_tags_in_use(const struct blk_mq_tags *t)
 {
 	unsigned kept = 0;
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-		kept += __atomic_load_n(&t->hint[cpu].cached, __ATOMIC_RELAXED) != BLK_MQ_NO_TAG;
+		kept += (__atomic_load_n(&t->hint[cpu].cached, __ATOMIC_RELAXED) != BLK_MQ_NO_TAG) +
+			(unsigned)__builtin_popcountll(__atomic_load_n(&t->hint[cpu].kept, __ATOMIC_RELAXED));
 	unsigned set = tag_map_in_use(&t->reserved) + tag_map_in_use(&t->normal);
 	return set > kept ? set - kept : 0; /* a snapshot taken while tags move may be off */
 }

@@ -75,11 +75,16 @@ struct blk_mq_tag_map {
 };
 
 /* Per CPU, alone on its cache line because its CPU writes it on every get
- * and put: where the search of the normal map starts, and the one normal tag
- * this CPU keeps (see blk_mq_put_tag_at). */
+ * and put: where the search of the normal map starts, and the normal tags
+ * this CPU keeps (see blk_mq_put_tag_at): one in `cached`, more (a plugged
+ * batch's) in `kept`, a copy of part of its home word (the word its first
+ * hint is in). Kept tags are taken in the map but free. */
 struct blk_mq_tag_hint {
 	unsigned next;          /* index into the normal map, always < its depth */
-	int cached;             /* a normal tag, taken in the map but free; or BLK_MQ_NO_TAG */
+	int cached;             /* a normal tag, or BLK_MQ_NO_TAG */
+	uint64_t kept;          /* bit b: tag kept_base + b, whose bit is b of *kept_word */
+	uint64_t *kept_word;    /* this CPU's home word, fixed at init */
+	unsigned kept_base;     /* the tag of bit 0 of *kept_word */
 } __attribute__((aligned(BLK_MQ_TAG_CACHELINE)));
 
 /*
@@ -116,8 +121,9 @@ int blk_mq_get_tag(struct blk_mq_tags *t, unsigned cpu, bool reserved);
 
 /*
  * The I/O path's get: the tag this CPU kept at its last completion (one
- * exchange on its own cache line), else one try at the lowest free bit of
- * the word holding its hint. False when both fail: the caller goes on to
+ * exchange on its own cache line), else the lowest of its other kept tags
+ * (one locked bit reset there), else one try at the lowest free bit of the
+ * word holding its hint. False when all fail: the caller goes on to
  * blk_mq_get_tag, which searches every word and takes other CPUs' kept tags.
  */
 static inline bool blk_mq_get_tag_fast(struct blk_mq_tags *t, unsigned cpu, unsigned *tag)
@@ -127,6 +133,15 @@ static inline bool blk_mq_get_tag_fast(struct blk_mq_tags *t, unsigned cpu, unsi
 	if (__builtin_expect(kept != BLK_MQ_NO_TAG, 1)) {
 		*tag = (unsigned)kept;
 		return true;
+	}
+	uint64_t more = __atomic_load_n(&h->kept, __ATOMIC_RELAXED);
+	if (more) {
+		unsigned b = (unsigned)__builtin_ctzll(more);
+		uint64_t m = 1ull << b;
+		if (__builtin_expect(__atomic_fetch_and(&h->kept, ~m, __ATOMIC_ACQUIRE) & m, 1)) { /* lock btr */
+			*tag = h->kept_base + b;
+			return true;
+		}
 	}
 	unsigned w = __atomic_load_n(&h->next, __ATOMIC_RELAXED) >> t->normal.shift;
 	uint64_t *word = &t->normal_words[w << BLK_MQ_TAG_STRIDE_SHIFT];
@@ -155,8 +170,9 @@ void blk_mq_tag_locate(struct blk_mq_tags *t, unsigned tag, struct blk_mq_tag_lo
 
 /*
  * The I/O path's put of `tag` (loc is where it lives): a normal tag is kept
- * for this CPU's next blk_mq_get_tag_fast when it keeps none yet, without
- * touching the shared map; otherwise it is freed in the map as by
+ * for this CPU's next blk_mq_get_tag_fast, without touching the shared map:
+ * in `cached` when it keeps none there yet, else in `kept` when the tag is
+ * of this CPU's home word; otherwise it is freed in the map as by
  * blk_mq_put_tag. A kept tag stays set in the map, but counts as free:
  * blk_mq_tags_in_use leaves it out and blk_mq_get_tag takes it when the map
  * is full, so no CPU waits for a tag another one keeps. Release.
@@ -170,6 +186,10 @@ static inline void blk_mq_put_tag_at(struct blk_mq_tags *t, unsigned cpu, unsign
 		if (__atomic_compare_exchange_n(&h->cached, &none, (int)tag, false, __ATOMIC_RELEASE,
 						__ATOMIC_RELAXED))
 			return;
+		if (loc->word == h->kept_word) { /* loc->mask is its bit in kept too */
+			__atomic_fetch_or(&h->kept, loc->mask, __ATOMIC_RELEASE);
+			return;
+		}
 		__atomic_store_n(&h->next, loc->hint, __ATOMIC_RELAXED);
 	}
 	__atomic_fetch_and(loc->word, ~loc->mask, __ATOMIC_RELEASE);

@@ -157,6 +157,7 @@ const struct irq_desc *irq_get(int irq)
 
 uint32_t irq_dest_apic_id(int irq) { return irq_get(irq) ? cpus[descs[irq].cpu].apic_id : LAPIC_ID_NONE; }
 uint8_t irq_vector(int irq) { return irq_get(irq) ? descs[irq].vector : 0; }
+int irq_cpu(int irq) { return irq_get(irq) ? (int)descs[irq].cpu : -1; }
 
 uint64_t irq_count_cpu(unsigned cpu)
 {

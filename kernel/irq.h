@@ -48,6 +48,10 @@ const struct irq_desc *irq_get(int irq);
 /* APIC id and vector to put in an MSI message for this irq. */
 uint32_t irq_dest_apic_id(int irq);
 uint8_t irq_vector(int irq);
+/* The CPU whose vector it is: an irq never moves, and its message names
+ * that CPU's APIC alone, so its handler runs there and nowhere else. -1 for
+ * an irq not in use. */
+int irq_cpu(int irq);
 
 /* Interrupts taken by this CPU on the fixed vectors, and on all vectors. */
 uint64_t irq_count_cpu(unsigned cpu);

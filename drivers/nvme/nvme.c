@@ -116,14 +116,17 @@ static void queue_reset_state(struct nvme_queue *q)
 /* Keeps the queue's interrupt (set up before the queue exists). */
 static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, uint16_t depth)
 {
-	int irq = q->irq;
+	int irq = q->irq, cq_cpu = q->cq_cpu;
 	unsigned vector = q->vector;
 	memset(q, 0, sizeof(*q));
 	q->ctrl = c;
 	q->qid = qid;
+	q->sq_base = qid << 16;
+	q->page_size = c->page_size;
 	q->depth = depth;
 	q->irq = irq;
 	q->vector = vector;
+	q->cq_cpu = irq >= 0 ? cq_cpu : -1; /* setup_irqs chose it */
 	q->cq_phase = 1;
 	q->sq = dma_alloc((size_t)depth * sizeof(struct nvme_sqe), &q->sq_phys);
 	q->cq = dma_alloc((size_t)depth * sizeof(struct nvme_cqe), &q->cq_phys);
@@ -323,20 +326,25 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
 
 /* ---- I/O completion ---- */
 
-/* The request a CQE completes: one of q's, in flight, submitted with
- * exactly the CQE's cid (so a stale generation or a duplicate is no match),
- * and the CQE's SQ id and SQ head possible. NULL: the CQE is bogus. */
-static inline struct request *cqe_request(const struct nvme_queue *q, unsigned cid, uint16_t sq_id, uint16_t sq_head)
+/* The request a CQE names, if its SQ id and SQ head are possible and its
+ * tag is one of q's, and it was submitted with exactly the CQE's cid (so a
+ * stale generation is no match); NULL: the CQE is bogus. The caller then
+ * takes it out of flight (blk_mq_mark_complete), which a duplicate fails.
+ * sq is the CQE's dword 2 (SQ id << 16 | SQ head): with sq_base = qid << 16,
+ * sq - sq_base is the SQ head when the SQ id is q's, and at least 65536
+ * (unsigned) when it is not, so one compare checks both. */
+static inline struct request *cqe_request(const struct nvme_queue *q, unsigned cid, uint32_t sq)
 {
 	unsigned tag = cid & NVME_CID_TAG_MASK;
-	if (sq_id != q->qid || sq_head >= q->depth || tag >= q->nr_tags)
+	if (sq - q->sq_base >= q->depth || tag >= q->nr_tags)
 		return NULL;
 	struct request *rq = q->rqs[tag];
 	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	return cmd->cid == cid && blk_mq_request_started(rq) ? rq : NULL;
+	return cmd->cid == cid ? rq : NULL;
 }
 
-/* A CQE cqe_request refused: dropped, counted and logged, never trusted.
+/* A CQE cqe_request refused, or whose request was not in flight (a
+ * duplicate): dropped, counted and logged, never trusted.
  * Out of line, like the other rare cases: the reap loop stays small. */
 __attribute__((noinline, cold)) static void drop_cqe(struct nvme_queue *q, uint16_t cid, uint16_t sq_id,
 						     uint16_t sq_head)
@@ -366,12 +374,40 @@ __attribute__((noinline, cold)) static blk_status_t cqe_error(struct nvme_queue 
 	return st;
 }
 
+/* rq, out of flight now, is done with: counted, and its cid moves on. */
+static inline void cqe_done(struct nvme_queue *q, struct request *rq)
+{
+	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	q->completed++;
+	cmd->retries = 0;
+	/* From here a copy of this CQE matches nothing, even once the block
+	 * layer marks the tag's next request in flight before queue_rq has
+	 * given it its new cid. Before the completion: its end_io may submit
+	 * that next request at once. */
+	cmd->cid += NVME_CID_GEN_STEP;
+}
+
+/* The rest of the reap loop's cases, out of line: a CQE cqe_request
+ * refused, one whose request is not simply in flight (timed out: completed
+ * still; a duplicate: dropped), one with an error status. */
+__attribute__((noinline, cold)) static void cqe_slow(struct nvme_queue *q, struct request *rq, unsigned cid,
+						     uint32_t sq, uint16_t status, uint64_t now)
+{
+	if (!rq || !blk_mq_mark_complete(rq)) {
+		drop_cqe(q, (uint16_t)cid, (uint16_t)(sq >> 16), (uint16_t)sq);
+		return;
+	}
+	cqe_done(q, rq);
+	blk_mq_end_request_at(rq, status & NVME_CQE_STATUS_MASK ? cqe_error(q, rq, status) : BLK_STS_OK, now);
+}
+
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
  * controller is being disabled: its queues are going, so there is nothing
  * to tell). Returns the number of entries reaped, bogus ones included. The
  * caller holds cq_lock with interrupts off; a completion's end_io may submit
  * (sq_lock) but never reaps this CQ, so cq_head and cq_phase are ours.
- * Inline: the interrupt handler is its main caller. */
+ * Inline, with the usual completion: the interrupt handler is its main
+ * caller. */
 static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queue *q)
 {
 	const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
@@ -385,23 +421,18 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 	do {
 		rmb(); /* read the entry only after its phase bit said it is new */
 		unsigned cid = e->cid;
-		uint16_t sq_id = e->sq_id, sq_head = e->sq_head;
+		uint32_t sq = (uint32_t)e->sq_id << 16 | e->sq_head;
 		cq_advance(q);
 		n++;
-		struct request *rq = cqe_request(q, cid, sq_id, sq_head);
-		if (__builtin_expect(rq != NULL, 1)) {
-			q->completed++;
-			struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-			cmd->retries = 0;
-			/* From here a copy of this CQE matches nothing, even once the
-			 * block layer marks the tag's next request in flight before
-			 * queue_rq has given it its new cid. Before the completion:
-			 * its end_io may submit that next request at once. */
-			cmd->cid += NVME_CID_GEN_STEP;
-			blk_mq_complete_request_at(rq, __builtin_expect(status & NVME_CQE_STATUS_MASK, 0)
-							       ? cqe_error(q, rq, status) : BLK_STS_OK, now);
+		struct request *rq = cqe_request(q, cid, sq);
+		int in_flight = RQ_IN_FLIGHT; /* blk_mq_mark_complete's usual case; the rest in cqe_slow */
+		if (__builtin_expect(rq != NULL, 1) && !(status & NVME_CQE_STATUS_MASK) &&
+		    __builtin_expect(__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
+								 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 1)) {
+			cqe_done(q, rq);
+			blk_mq_end_request_at(rq, BLK_STS_OK, now);
 		} else {
-			drop_cqe(q, (uint16_t)cid, sq_id, sq_head);
+			cqe_slow(q, rq, cid, sq, status, now);
 		}
 		e = &q->cq[q->cq_head];
 		status = e->status;
@@ -411,12 +442,23 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 	return n;
 }
 
-static int process_cq(struct nvme_queue *q)
+/* Reaps under cq_lock, interrupts off. */
+static int reap_cq(struct nvme_queue *q)
 {
 	uint64_t f = spin_lock_irqsave(&q->cq_lock);
 	int n = reap_cq_locked(q);
 	spin_unlock_irqrestore(&q->cq_lock, f);
 	return n;
+}
+
+/* Any reaper but the interrupt: a poller, the timeout check, a reset's
+ * drain. A CQ with a cq_cpu is reaped there only (0 elsewhere: its
+ * interrupt does it); interrupts off keep its handler out meanwhile. */
+static int process_cq(struct nvme_queue *q)
+{
+	if (q->cq_cpu >= 0 && blk_cpu() != (unsigned)q->cq_cpu)
+		return 0;
+	return reap_cq(q);
 }
 
 /* An interrupt handler runs with interrupts off: the lock alone will do. */
@@ -427,6 +469,15 @@ static void nvme_irq(void *arg)
 	spin_lock(&q->cq_lock);
 	reap_cq_locked(q);
 	spin_unlock(&q->cq_lock);
+}
+
+/* The interrupt of a queue with a cq_cpu: it runs on that CPU, where every
+ * other reaper runs with interrupts off, so nothing else reaps meanwhile. */
+static void nvme_irq_local(void *arg)
+{
+	struct nvme_queue *q = arg;
+	q->interrupts++;
+	reap_cq_locked(q);
 }
 
 /* Admin completions: admin_sync polls for its own; events arriving while
@@ -521,20 +572,27 @@ static inline uint16_t start_cmd(struct nvme_cmd *cmd)
  */
 _Static_assert(NVME_CMD_READ - REQ_OP_READ == NVME_CMD_READ && NVME_CMD_READ - REQ_OP_WRITE == NVME_CMD_WRITE,
 	       "the opcode of a read or write is NVME_CMD_READ - op");
-static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
+static inline bool rw_simple_shape(const struct request *rq)
+{
+	return rq->op <= REQ_OP_WRITE && rq->nr_slices == 1 && rq->slices[0].bio->nr_vecs == 1;
+}
+
+/* Under sq_lock, for a request of rw_simple_shape: its SQ entry at tail,
+ * if its memory fits PRP1 and PRP2 (the caller then moves the tail). ns and
+ * page_size come from the caller, who may send several requests of one
+ * namespace. */
+static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queue *q, const struct nvme_ns *ns,
+								  uint32_t page_size, struct request *rq,
+								  uint16_t tail)
 {
 	const struct bio *bio = rq->slices[0].bio;
-	if (rq->op > REQ_OP_WRITE || rq->nr_slices != 1 || bio->nr_vecs != 1)
+	struct nvme_sqe *s = &q->sq[tail];
+	/* the PRPs first, straight into the slot: when they do not fit, the
+	 * slot is not the SQ's yet (the tail has not moved) */
+	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), page_size, &s->prp1,
+			     &s->prp2))
 		return false;
-	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	uint64_t prp1, prp2;
-	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), q->ctrl->page_size, &prp1,
-			     &prp2)) {
-		spin_unlock_irqrestore(&q->sq_lock, f);
-		return false;
-	}
-	/* every field, in order, each stored as soon as it is known */
-	struct nvme_sqe *s = &q->sq[q->sq_tail];
+	/* then every other field, in order, each stored as soon as it is known */
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
 	s->opcode = (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see below */
 	s->flags = 0;
@@ -542,19 +600,33 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	s->nsid = ns->nsid;
 	s->cdw2 = s->cdw3 = 0;
 	s->mptr = 0;
-	s->prp1 = prp1;
-	s->prp2 = prp2;
 	s->cdw10 = (uint32_t)slba;
 	s->cdw11 = (uint32_t)(slba >> 32);
 	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
 	s->cdw13 = s->cdw14 = s->cdw15 = 0;
-	uint16_t tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
-	q->sq_tail = tail;
-	q->submitted++;
-	if (last)
-		ring_sq_at(q, tail); /* new: the entry just written */
-	spin_unlock_irqrestore(&q->sq_lock, f);
 	return true;
+}
+
+static inline uint16_t sq_next(const struct nvme_queue *q, uint16_t tail)
+{
+	return (uint16_t)(tail + 1 == q->depth ? 0 : tail + 1);
+}
+
+static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
+{
+	if (!rw_simple_shape(rq))
+		return false;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	bool ok = sqe_rw_simple(q, ns, q->page_size, rq, q->sq_tail);
+	if (ok) {
+		uint16_t tail = sq_next(q, q->sq_tail);
+		q->sq_tail = tail;
+		q->submitted++;
+		if (last)
+			ring_sq_at(q, tail); /* new: the entry just written */
+	}
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return ok;
 }
 
 /* Everything else: flush, discard, write zeroes, PRP lists, a dead controller. */
@@ -583,6 +655,31 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 	if (__builtin_expect(!q->ctrl->dead, 1) && queue_rw_simple(q, ns, rq, last))
 		return BLK_STS_OK;
 	return queue_rq_general(q, ns, rq, last);
+}
+
+/* A plugged batch: every simple read and write from its start under one
+ * sq_lock, one doorbell for them all; the first other request ends it
+ * (blk-mq sends the rest through queue_rq). */
+static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *rq)
+{
+	struct nvme_queue *q = hctx->driver_data;
+	if (__builtin_expect(q->ctrl->dead, 0))
+		return rq;
+	const struct nvme_ns *ns = hctx->q->disk->driver_data; /* an hctx serves one request_queue */
+	uint32_t page_size = q->page_size;
+	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	uint16_t tail = q->sq_tail;
+	unsigned n = 0;
+	for (; rq; rq = rq->next, n++) { /* ->next read before the doorbell: the request is not ours after it */
+		if (!rw_simple_shape(rq) || !sqe_rw_simple(q, ns, page_size, rq, tail))
+			break;
+		tail = sq_next(q, tail);
+	}
+	q->sq_tail = tail;
+	q->submitted += n;
+	ring_sq(q);
+	spin_unlock_irqrestore(&q->sq_lock, f);
+	return rq;
 }
 
 static void nvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
@@ -672,6 +769,7 @@ static enum blk_eh_timer_return nvme_timeout(struct request *rq)
 
 static const struct blk_mq_ops nvme_mq_ops = {
 	.queue_rq = nvme_queue_rq,
+	.queue_rqs = nvme_queue_rqs,
 	.commit_rqs = nvme_commit_rqs,
 	.map_queues = nvme_map_queues,
 	.poll = nvme_poll,
@@ -773,8 +871,13 @@ static int setup_irqs(struct nvme_ctrl *c)
 		struct nvme_queue *q = v ? &c->queues[v] : &c->admin;
 		/* v < NVME_MAX_QUEUES; the cast bounds the width for -Wformat-truncation */
 		snprintf(name, sizeof(name), "%sq%u", c->name, (unsigned)(uint16_t)v);
-		q->irq = irq_request_affinity(&c->masks[v], v ? nvme_irq : nvme_admin_irq, q, name);
+		/* one CPU in the mask: its hctx serves that CPU, whose tick runs
+		 * the timeout check, so the CQ can be that CPU's alone (a mask of
+		 * several keeps cq_lock: the check may run on another one) */
+		bool local = cpumask_weight(c->masks[v].mask) == 1;
+		q->irq = irq_request_affinity(&c->masks[v], local ? nvme_irq_local : nvme_irq, q, name);
 		q->vector = v;
+		q->cq_cpu = local && q->irq >= 0 ? irq_cpu(q->irq) : -1;
 		if (q->irq < 0 || pci_msix_set_entry(c->pdev, v, irq_dest_apic_id(q->irq), irq_vector(q->irq)) != 0)
 			return -EIO;
 	}
@@ -1036,10 +1139,11 @@ static void quiesce_all(struct nvme_ctrl *c, bool on)
 }
 
 /* After the controller stopped: reap what it completed, then hand every
- * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES). */
+ * request still in flight back to blk-mq (or fail it after NVME_MAX_RETRIES).
+ * On the queue's cq_cpu if it has one (drain_queue_on_cpu). */
 static void drain_queue(struct nvme_queue *q)
 {
-	process_cq(q); /* stopping is set: no CQ doorbell */
+	reap_cq(q); /* stopping is set: no CQ doorbell */
 	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
 		struct request *rq = q->rqs[tag];
 		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||
@@ -1055,6 +1159,23 @@ static void drain_queue(struct nvme_queue *q)
 		}
 	}
 	queue_reset_state(q);
+}
+
+/* A CQ with a cq_cpu is drained there, interrupts off, like any of its
+ * reapers: a late interrupt of its vector runs before or after, never
+ * during (process_cq would refuse to reap anywhere else). */
+static void drain_fn(void *arg)
+{
+	uint64_t f = irq_save();
+	drain_queue(arg);
+	irq_restore(f);
+}
+
+static void drain_queue_on_cpu(struct nvme_queue *q)
+{
+	/* smp_call fails only for a CPU that is not online: no interrupt runs there */
+	if (q->cq_cpu < 0 || smp_call((unsigned)q->cq_cpu, drain_fn, q) != 0)
+		drain_fn(q);
 }
 
 static int dbbuf_config(struct nvme_ctrl *c);
@@ -1089,7 +1210,7 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	int err = wait_ready(c, false);
 	smp_call_all(sync_cpu, NULL); /* and out of our interrupt handlers */
 	for (unsigned qid = 1; qid <= c->nr_io; qid++)
-		drain_queue(&c->queues[qid]);
+		drain_queue_on_cpu(&c->queues[qid]);
 	if (!err) {
 		__atomic_store_n(&c->stopping, false, __ATOMIC_RELEASE); /* the admin CQ rings again */
 		err = restart(c);
@@ -1162,14 +1283,15 @@ void nvme_reset_after(struct nvme_ctrl *c, uint64_t ms)
  * With Doorbell Buffer Config the driver skips the MMIO doorbell while the
  * controller's EventIdx says it is still reading the shadow value. A
  * controller that stops reading without moving EventIdx past what it read
- * (QEMU 7.2 under MTTCG does, once in a few hundred thousand doorbells:
+ * (QEMU 7.2 under MTTCG does, about once in 3-4 million I/Os:
  * docs/bench-limits.md) leaves the new commands unseen until the I/O
- * timeout, then Abort, then a reset: a minute. Here, on the boot CPU's
- * tick, a queue stuck for NVME_STALL_MS (commands outstanding, none
- * completed) gets both doorbells written by MMIO with the values already
- * given, which tells a working controller nothing new and wakes a stuck one.
- * The counters are read without the queue's locks: a stale value can only
- * delay a kick by a tick; the doorbell values are taken under them.
+ * timeout, then Abort, then a reset: a minute. Here, on a CPU's tick, a
+ * queue stuck for NVME_STALL_MS (commands outstanding, none completed) gets
+ * both doorbells written by MMIO with the values already given, which tells
+ * a working controller nothing new and wakes a stuck one. The counters are
+ * read without the queue's locks: a stale value can only delay a kick by a
+ * tick; the doorbell values are taken under them (a CQ of this CPU's own
+ * needs none: no reaper runs during the tick).
  */
 static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 {
@@ -1190,9 +1312,13 @@ static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	mmio_write32(q->sq_db, q->sq_tail_rung);
 	spin_unlock_irqrestore(&q->sq_lock, f);
-	f = spin_lock_irqsave(&q->cq_lock);
-	mmio_write32(q->cq_db, q->cq_head);
-	spin_unlock_irqrestore(&q->cq_lock, f);
+	if (q->cq_cpu >= 0) { /* on its CPU, in the tick: no reaper runs meanwhile */
+		mmio_write32(q->cq_db, q->cq_head);
+	} else {
+		f = spin_lock_irqsave(&q->cq_lock);
+		mmio_write32(q->cq_db, q->cq_head);
+		spin_unlock_irqrestore(&q->cq_lock, f);
+	}
 	q->kicks++;
 	if (!q->wd_kicked) /* once per stall */
 		kprintf("%s: q%u: %llu commands outstanding, none completed for %llu ms: doorbells rung by MMIO\n",
@@ -1202,26 +1328,31 @@ static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 	q->wd_stuck_since = now; /* the next kick, if still stuck, NVME_STALL_MS later */
 }
 
+/* Each queue is watched by the tick of the CPU that owns its CQ (cq_cpu),
+ * else by the boot CPU's. */
 void nvme_watchdog(struct nvme_ctrl *c)
 {
 	if (!c->dbbuf || c->dead || __atomic_load_n(&c->resetting, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE))
 		return;
+	unsigned me = blk_cpu();
 	uint64_t now = uptime_ns();
-	for (unsigned qid = 1; qid <= c->nr_io; qid++)
-		watchdog_queue(&c->queues[qid], now);
+	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
+		struct nvme_queue *q = &c->queues[qid];
+		if ((q->cq_cpu >= 0 ? (unsigned)q->cq_cpu : 0) == me)
+			watchdog_queue(q, now);
+	}
 }
 
-/* Every CPU's tick; the boot CPU's looks for resets that are due and runs
- * the stall watchdog. */
+/* Every CPU's tick: the stall watchdog; the boot CPU's also looks for
+ * resets that are due. */
 static void nvme_tick(void)
 {
-	if (this_cpu_id() != 0)
-		return;
+	bool boot_cpu = this_cpu_id() == 0;
 	uint64_t now = uptime_ns();
 	for (unsigned i = 0; i < nr_ctrls; i++) {
 		uint64_t at = __atomic_load_n(&ctrls[i]->reset_at_ns, __ATOMIC_ACQUIRE);
-		if (at && now >= at) {
+		if (boot_cpu && at && now >= at) {
 			ctrls[i]->reset_at_ns = 0;
 			schedule_reset(ctrls[i]);
 		}

@@ -39,6 +39,8 @@ struct nvme_queue {
 	/* Shadow doorbells (Doorbell Buffer Config): the tail/head go to memory;
 	 * MMIO only when the controller's EventIdx says it is not looking. */
 	volatile uint32_t *shadow_sq, *shadow_cq, *eventidx_sq, *eventidx_cq;
+	uint32_t page_size;              /* the controller's (CC.MPS), for the PRPs */
+	uint32_t sq_base;                /* qid << 16: a CQE's SQ id << 16 | SQ head minus this is < depth */
 	uint16_t sq_tail, sq_tail_rung;  /* tail written to the doorbell last */
 	uint16_t cq_head;
 	uint8_t cq_phase;
@@ -46,12 +48,19 @@ struct nvme_queue {
 	unsigned vector;                 /* MSI-X entry */
 	spinlock_t sq_lock;              /* CPUs sharing this queue; uncontended when 1:1 */
 	spinlock_t cq_lock;              /* the interrupt, a poller and the timeout scan */
+	/* >= 0: the CQ is reaped on this CPU alone, with interrupts off: by its
+	 * interrupt (whose message names this CPU only), by the timeout check
+	 * and a poller when they run here (process_cq refuses elsewhere), and
+	 * by a reset's drain, sent here. The interrupt then takes no cq_lock.
+	 * -1: a poll queue, or a vector whose mask spans several CPUs (the
+	 * timeout check may run on another one): everyone takes cq_lock. */
+	int cq_cpu;
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
 	struct request **rqs;            /* indexed by tag, nr_tags of them */
 	unsigned nr_tags;                /* tags->nr_tags: a CQE's tag is checked against it */
 	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
 	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
-	/* the stall watchdog (nvme_watchdog), on the boot CPU's tick */
+	/* the stall watchdog (nvme_watchdog), on the tick of its CQ's CPU */
 	uint64_t reclaimed;              /* commands a reset took back (requeued or failed) */
 	uint64_t wd_completed;           /* `completed` when progress was last seen */
 	uint64_t wd_stuck_since;         /* when it was seen stuck; 0: not stuck */
@@ -131,8 +140,9 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 /* Resets the controller: quiesce, disable, re-enable, recreate the queues,
  * requeue what was in flight. 0 or a negative errno (then the controller is dead). */
 int nvme_reset_ctrl(struct nvme_ctrl *c);
-/* The stall watchdog, run on the boot CPU's tick (a host test calls it):
- * with shadow doorbells, an I/O queue that has had commands outstanding and
+/* The stall watchdog, run on every CPU's tick (a host test calls it), each
+ * CPU for the queues whose CQ is its own (cq_cpu), the boot CPU for the
+ * others: with shadow doorbells, an I/O queue that has had commands outstanding and
  * completed none for NVME_STALL_MS gets its SQ tail and CQ head doorbells
  * written by MMIO, the same values again, and the kick is counted. */
 #define NVME_STALL_MS 1000

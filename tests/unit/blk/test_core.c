@@ -1108,7 +1108,6 @@ static void test_cpu_routing(void **state)
 		tio_init(&t, b, REQ_OP_READ, 0, 0, 1, buf, 4096u);
 		submit_bio(&t.bio);
 		struct call *c = &fake.calls[fake.nr_calls - 1];
-		assert_ptr_equal(c->rq->mq_ctx, &b->q->ctxs[cpu]);
 		assert_ptr_equal(c->hctx, b->q->queue_hw_ctx[b->q->tag_set->map[0].mq_map[cpu]]);
 		assert_int_equal(c->hctx->queue_num, cpu % 4);
 	}

@@ -247,19 +247,22 @@ static void test_kept_tags(void **state)
 	assert_int_equal(blk_mq_tags_in_use(&tags), 8);
 	assert_false(blk_mq_get_tag_fast(&tags, 0, &u));
 
-	/* CPU 1 keeps one tag; the next goes back to the map */
+	/* CPU 1 keeps two tags of its home word (the only one here): one
+	 * cached, one in its kept mask; both come back to it, cached first */
 	unsigned a = (t + 1) % 8, b = (t + 2) % 8;
 	blk_mq_tag_locate(&tags, a, &loc);
 	blk_mq_put_tag_at(&tags, 1, a, &loc);
 	blk_mq_tag_locate(&tags, b, &loc);
 	blk_mq_put_tag_at(&tags, 1, b, &loc);
 	assert_true(blk_mq_tag_busy(&tags, a));
-	assert_false(blk_mq_tag_busy(&tags, b));
+	assert_true(blk_mq_tag_busy(&tags, b));
 	assert_int_equal(blk_mq_tags_in_use(&tags), 6);
 	assert_true(blk_mq_get_tag_fast(&tags, 1, &u));
 	assert_int_equal(u, a);
-	assert_true(blk_mq_get_tag_fast(&tags, 1, &u)); /* from the map, at the hint b left */
+	assert_true(blk_mq_get_tag_fast(&tags, 1, &u));
 	assert_int_equal(u, b);
+	assert_int_equal(blk_mq_tags_in_use(&tags), 8);
+	assert_false(blk_mq_get_tag_fast(&tags, 1, &u));
 
 	/* reserved tags are never kept */
 	assert_int_equal(blk_mq_tags_init(&tags, 8, 2), 0);
@@ -270,6 +273,59 @@ static void test_kept_tags(void **state)
 	blk_mq_put_tag_at(&tags, 0, (unsigned)r, &loc);
 	assert_false(blk_mq_tag_busy(&tags, (unsigned)r));
 	assert_int_equal(tags.hint[0].cached, BLK_MQ_NO_TAG);
+	assert_int_equal(tags.hint[0].kept, 0);
+}
+
+/* A plugged batch's tags: all but one of a CPU's puts in a row are kept in
+ * its mask when they are of its home word, and its gets take them back
+ * without the map; a tag of another word goes back to the map. When the
+ * map runs dry another CPU takes every kept tag, and tags_in_use counts a
+ * kept tag as free throughout. */
+static void test_kept_batch(void **state)
+{
+	(void)state;
+	struct blk_mq_tag_loc loc;
+	unsigned got[8], u;
+	assert_int_equal(blk_mq_tags_init(&tags, 64, 0), 0); /* 8 words of 8 tags */
+	uint64_t *home = tags.hint[0].kept_word;
+	for (unsigned i = 0; i < 8; i++) {
+		assert_true(blk_mq_get_tag_fast(&tags, 0, &got[i]));
+		assert_int_equal(got[i] - tags.hint[0].kept_base, i); /* the home word, lowest first */
+	}
+	assert_int_equal(*home, ~0ull);
+	for (unsigned i = 0; i < 8; i++) {
+		blk_mq_tag_locate(&tags, got[i], &loc);
+		blk_mq_put_tag_at(&tags, 0, got[i], &loc);
+		assert_int_equal(blk_mq_tags_in_use(&tags), 7 - i);
+	}
+	assert_int_equal(tags.hint[0].cached, (int)got[0]);
+	assert_int_equal(__builtin_popcountll(tags.hint[0].kept), 7);
+	assert_int_equal(*home, ~0ull); /* kept tags stay set in the map */
+	for (unsigned i = 0; i < 8; i++) { /* all eight back from the cache: the map's other words untouched */
+		assert_true(blk_mq_get_tag_fast(&tags, 0, &u));
+		assert_int_equal(u, got[i]);
+	}
+	assert_int_equal(tags.hint[0].kept, 0);
+	assert_int_equal(blk_mq_tags_in_use(&tags), 8);
+	unsigned other = blk_mq_get_tag(&tags, 0, false); /* from the map: another word */
+	assert_true(other < 64 && other - tags.hint[0].kept_base >= 8);
+	for (unsigned i = 0; i < 8; i++) {
+		blk_mq_tag_locate(&tags, got[i], &loc);
+		blk_mq_put_tag_at(&tags, 0, got[i], &loc);
+	}
+	blk_mq_tag_locate(&tags, other, &loc);
+	blk_mq_put_tag_at(&tags, 0, other, &loc); /* not of the home word: to the map */
+	assert_false(blk_mq_tag_busy(&tags, other));
+	assert_int_equal(blk_mq_tags_in_use(&tags), 0);
+	/* another CPU runs the map dry: it gets every tag, kept ones included */
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(drain(&tags, 5, false), 64);
+	for (unsigned i = 0; i < 8; i++)
+		assert_true(seen[got[i]]);
+	assert_int_equal(tags.hint[0].cached, BLK_MQ_NO_TAG);
+	assert_int_equal(tags.hint[0].kept, 0);
+	assert_int_equal(blk_mq_tags_in_use(&tags), 64);
+	assert_false(blk_mq_get_tag_fast(&tags, 0, &u));
 }
 
 static void test_bad_input(void **state)
@@ -417,7 +473,7 @@ static void stress(unsigned nthreads, unsigned depth, unsigned nr_reserved, unsi
 	assert_int_equal(blk_mq_tags_in_use(&tags), 0);
 	unsigned kept = 0, busy = 0;
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-		kept += tags.hint[cpu].cached != BLK_MQ_NO_TAG;
+		kept += (tags.hint[cpu].cached != BLK_MQ_NO_TAG) + (unsigned)__builtin_popcountll(tags.hint[cpu].kept);
 	for (unsigned i = 0; i < depth; i++)
 		busy += blk_mq_tag_busy(&tags, i);
 	assert_int_equal(busy, kept); /* only kept tags stay set in the map */
@@ -456,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_separate),
 		cmocka_unit_test(test_hints_spread),
 		cmocka_unit_test(test_kept_tags),
+		cmocka_unit_test(test_kept_batch),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_four_threads),

@@ -38,7 +38,7 @@ static struct {
 	uint64_t step;
 	struct fake_nvme *f;
 	struct pci_dev *pdev;
-	struct { irq_handler_t fn; void *arg; } irqs[MAX_IRQS];
+	struct { irq_handler_t fn; void *arg; unsigned cpu; } irqs[MAX_IRQS];
 	unsigned nr_irqs;
 	uint8_t entry_vector[MAX_ENTRIES];  /* MSI-X entry -> CPU vector, 0 = unset */
 	unsigned long entry_irqs[MAX_ENTRIES];
@@ -203,13 +203,26 @@ int irq_spread_vectors(unsigned nvec, const struct irq_affinity *affd, struct ir
 
 int irq_request_affinity(const struct irq_affinity_desc *aff, irq_handler_t fn, void *arg, const char *name)
 {
-	(void)aff;
 	(void)name;
-	if (S.nr_irqs == MAX_IRQS)
+	cpumask_t online = cpumask_and(aff->mask, cpus_online_mask());
+	if (S.nr_irqs == MAX_IRQS || cpumask_empty(online))
 		return -1;
 	S.irqs[S.nr_irqs].fn = fn;
 	S.irqs[S.nr_irqs].arg = arg;
+	S.irqs[S.nr_irqs].cpu = cpumask_first(online); /* as the kernel's: one CPU of the mask */
 	return (int)S.nr_irqs++;
+}
+
+int irq_cpu(int irq) { return irq >= 0 && (unsigned)irq < S.nr_irqs ? (int)S.irqs[irq].cpu : -1; }
+
+/* Runs fn there: the stubs' CPU is a number the thread carries. */
+int smp_call(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	unsigned was = blk_cpu();
+	stub_set_cpu(cpu);
+	fn(arg);
+	stub_set_cpu(was);
+	return 0;
 }
 
 uint32_t irq_dest_apic_id(int irq) { return (uint32_t)irq % nr_cpus; }

@@ -521,6 +521,58 @@ static void test_missed_interrupt(void **state)
 	check_invariant();
 }
 
+/* A vector with one CPU in its mask: the CQ is that CPU's (cq_cpu), its
+ * interrupt takes no lock, and every other reaper runs there: a poll from
+ * another CPU leaves the CQ alone, one from cq_cpu reaps it; a reset started
+ * on another CPU drains the CQ there, so a completion in it is reaped once,
+ * not requeued. */
+static void test_cq_cpu_reapers(void **state)
+{
+	(void)state;
+	attach_ok();
+	assert_int_equal(ioq(1)->cq_cpu, 0);
+	assert_int_equal(ioq(2)->cq_cpu, 1);
+	unsigned order;
+	uint8_t *buf = dma_buf(4096, &order);
+	struct blk_mq_hw_ctx *hctx = disk(0)->q->ctxs[1].hctxs[HCTX_TYPE_DEFAULT];
+	assert_ptr_equal(hctx->driver_data, ioq(2));
+	stub_nvme_lose_irqs(true); /* completions wait in the CQ */
+	struct tio t;
+	stub_set_cpu(1);
+	submit(&t, disk(0), REQ_OP_READ, 8, buf, 4096);
+	stub_set_cpu(0);
+	while (stub_nvme_idle())
+		;
+	assert_false(t.done);
+	assert_int_equal(blk_mq_poll(hctx), 0); /* CPU 0: not its CQ */
+	assert_false(t.done);
+	stub_set_cpu(1);
+	assert_int_equal(blk_mq_poll(hctx), 1);
+	stub_set_cpu(0);
+	assert_true(t.done);
+	assert_int_equal(t.ends, 1);
+	/* again, and a reset from CPU 0 finds the completion in the CQ */
+	stub_set_cpu(1);
+	submit(&t, disk(0), REQ_OP_READ, 16, buf, 4096);
+	stub_set_cpu(0);
+	while (stub_nvme_idle())
+		;
+	assert_false(t.done);
+	uint64_t done0 = ioq(2)->completed;
+	assert_int_equal(nvme_reset_ctrl(T.c), 0);
+	assert_true(t.done);
+	assert_int_equal(t.ends, 1);
+	assert_int_equal(t.bio.status, BLK_STS_OK);
+	assert_int_equal(ioq(2)->completed - done0, 1);
+	assert_int_equal(disk(0)->q->requeues, 0);
+	assert_int_equal(ioq(2)->cq_cpu, 1); /* kept across the reset */
+	stub_nvme_lose_irqs(false);
+	stub_set_cpu(1);
+	assert_int_equal(rw(disk(0), REQ_OP_READ, 24, buf, 4096, false), BLK_STS_OK);
+	stub_set_cpu(0);
+	check_invariant();
+}
+
 /* Unabortable: Abort says "not aborted", the request times out again, the
  * controller is reset and the request requeued; it then completes. */
 static void test_unabortable_reset_requeue(void **state)
@@ -781,6 +833,40 @@ static void test_batch_one_doorbell(void **state)
 	check_invariant();
 }
 
+/* A plugged batch goes to queue_rqs, which takes the simple reads from its
+ * start under one doorbell and stops at the first other request (here two
+ * bios merged into one request of two pieces); blk-mq sends that one and
+ * the rest through queue_rq, ringing once more at the end. */
+static void test_batch_queue_rqs_prefix(void **state)
+{
+	(void)state;
+	T.cfg.oacs = 0; /* no Doorbell Buffer Config: every doorbell is an MMIO write the fake counts */
+	attach_ok();
+	unsigned order;
+	uint8_t *buf = dma_buf(4 * 4096, &order);
+	fill(fake_nvme_disk(T.f, 1), 256 * 512, 5);
+	struct fake_nvme_stats before, after;
+	fake_nvme_get_stats(T.f, &before);
+	uint64_t rung0 = ioq(1)->doorbells;
+	static const uint64_t sectors[4] = { 0, 64, 72, 200 }; /* 72 follows 64: merged */
+	struct blk_plug plug;
+	struct tio t[4];
+	blk_start_plug(&plug);
+	for (unsigned i = 0; i < 4; i++)
+		submit(&t[i], disk(0), REQ_OP_READ, sectors[i], buf + i * 4096, 4096);
+	blk_finish_plug(&plug);
+	run_until(t, 4, false);
+	fake_nvme_get_stats(T.f, &after);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(t[i].bio.status, BLK_STS_OK);
+		assert_memory_equal(buf + i * 4096, fake_nvme_disk(T.f, 1) + sectors[i] * 512, 4096);
+	}
+	assert_int_equal(after.reads - before.reads, 3);
+	assert_int_equal(after.cq_db[1] - before.cq_db[1], 1); /* one pass completed all three */
+	assert_int_equal(ioq(1)->doorbells - rung0, 2 + 1); /* two SQ doorbells, one CQ head */
+	check_invariant();
+}
+
 /* A controller without DSM and Write Zeroes: the block device does not
  * advertise them and such bios fail with "not supported", never reaching it. */
 static void test_missing_features_refused(void **state)
@@ -810,6 +896,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_write_zeroes_discard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_features_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_one_doorbell, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_queue_rqs_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_during_bring_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_status, setup, teardown),
@@ -819,6 +906,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_sqid_and_sqhead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_completion_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cq_cpu_reapers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unabortable_reset_requeue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_lost_then_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries_bounded, setup, teardown),
