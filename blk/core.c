@@ -210,27 +210,18 @@ static inline __attribute__((always_inline)) void dispatch_on(struct request *rq
 
 static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_now_ns()); }
 
-/* A run of plugged requests for one hctx, to a driver with queue_rqs: all
- * put in flight, handed over at once; what it leaves goes one by one.
- * Returns the first request of the next run. */
+/* A run of plugged requests for one hctx, to a driver with queue_rqs,
+ * which starts and takes what it can at once; what it leaves of this hctx's
+ * goes one by one. Returns the first request of the next run. */
 static struct request *dispatch_run(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
 {
-	struct request *end = rq, *next;
-	for (;;) {
-		end->io_start_time_ns = now;
-		__atomic_store_n(&end->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
-		next = end->next;
-		if (!next || next->mq_hctx != hctx)
-			break;
-		end = next;
-	}
-	end->next = NULL;
-	for (struct request *left = hctx->q->mq_ops->queue_rqs(hctx, rq); left;) {
+	struct request *left = hctx->q->mq_ops->queue_rqs(hctx, rq, now);
+	while (left && left->mq_hctx == hctx) {
 		struct request *after = left->next;
-		dispatch_on(left, !after, now);
+		dispatch_on(left, !after || after->mq_hctx != hctx, now);
 		left = after;
 	}
-	return next;
+	return left;
 }
 
 /* Sends a plugged list: one batch per run of requests for the same hctx,
