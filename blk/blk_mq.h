@@ -50,12 +50,15 @@ enum blk_eh_timer_return {
 
 struct blk_mq_ops {
 	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last);
-	/* Optional: a plugged batch for one hctx, linked by rq->next (NULL
-	 * after the last), each already in flight. The driver takes a prefix of
-	 * the list at once (one lock, one doorbell; from then on those are its
-	 * own, and may complete at any moment) and returns the first request it
-	 * did not take, or NULL; those go through queue_rq one by one. */
-	struct request *(*queue_rqs)(struct blk_mq_hw_ctx *hctx, struct request *list);
+	/* Optional: a plugged list, linked by rq->next (NULL after the last),
+	 * whose first request is for hctx; later ones may be for other hctxs.
+	 * The driver takes a prefix of the requests for hctx at once (one lock,
+	 * one doorbell), starting each it takes (blk_mq_start_request(rq, now),
+	 * before its doorbell: from then on it is the driver's, and may
+	 * complete at any moment), and returns the first request it did not
+	 * take, or NULL. blk-mq sends those of hctx through queue_rq one by
+	 * one, and goes on with the next hctx's. now: the dispatch time. */
+	struct request *(*queue_rqs)(struct blk_mq_hw_ctx *hctx, struct request *list, uint64_t now);
 	void (*commit_rqs)(struct blk_mq_hw_ctx *hctx);
 	int (*map_queues)(struct blk_mq_tag_set *set);
 	int (*poll)(struct blk_mq_hw_ctx *hctx);            /* completions reaped */
@@ -97,6 +100,13 @@ struct request {
 } __attribute__((aligned(64)));
 
 static inline void *blk_mq_rq_to_pdu(struct request *rq) { return rq + 1; }
+/* For a driver's queue_rqs: rq goes in flight, dispatched at now (its
+ * timeout runs from there). */
+static inline void blk_mq_start_request(struct request *rq, uint64_t now)
+{
+	rq->io_start_time_ns = now;
+	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
+}
 /* In the driver's hands: dispatched and not completed (nor requeued). */
 static inline bool blk_mq_request_started(const struct request *rq)
 {

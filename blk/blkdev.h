@@ -183,8 +183,10 @@ struct blk_plug {
 	struct request *list;
 	struct request *tail;
 	unsigned count;                /* requests in list */
+	uint64_t tail_end;             /* internal: the sector after tail's last; BLK_PLUG_NO_END without a tail */
 	uint64_t cur_ns;               /* internal: the batch's submission time, read once (count > 0) */
 };
+#define BLK_PLUG_NO_END UINT64_MAX       /* no bio starts there: a sector past every device */
 void blk_start_plug(struct blk_plug *plug);
 void blk_finish_plug(struct blk_plug *plug);
 /* Sends what this CPU's plug holds now (before sleeping on one of its bios). */

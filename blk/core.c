@@ -141,6 +141,7 @@ static bool plug_merge(struct blk_plug *plug, struct bio *bio, uint64_t sector, 
 	    rq->__data_len + len > l->max_sectors << SECTOR_SHIFT || rq->nr_phys_segments + segs > l->max_segments)
 		return false;
 	rq_add_slice(rq, bio, offset, len, segs);
+	plug->tail_end = sector + (len >> SECTOR_SHIFT);
 	rq->mq_hctx->stat[blk_cpu()].merges++;
 	return true;
 }
@@ -153,6 +154,7 @@ static inline void plug_add(struct blk_plug *plug, struct request *rq)
 	else
 		plug->list = rq;
 	plug->tail = rq;
+	plug->tail_end = rq->__sector + (rq->__data_len >> SECTOR_SHIFT);
 	plug->count++;
 }
 
@@ -174,8 +176,7 @@ static inline uint64_t submit_time(struct blk_plug *plug) { return plug ? plug_t
  * because this is an interrupt, which must not touch the task's plug. */
 static bool plug_slow(const struct blk_plug *plug, uint64_t sector)
 {
-	const struct request *t = plug->tail;
-	return (t && t->__sector + (t->__data_len >> SECTOR_SHIFT) == sector) || blk_in_irq();
+	return plug->tail_end == sector || blk_in_irq();
 }
 
 /* queue_rq refused the request: the batch ends here (ring for what it
@@ -210,27 +211,18 @@ static inline __attribute__((always_inline)) void dispatch_on(struct request *rq
 
 static void dispatch(struct request *rq, bool last) { dispatch_on(rq, last, blk_now_ns()); }
 
-/* A run of plugged requests for one hctx, to a driver with queue_rqs: all
- * put in flight, handed over at once; what it leaves goes one by one.
- * Returns the first request of the next run. */
+/* A run of plugged requests for one hctx, to a driver with queue_rqs,
+ * which starts and takes what it can at once; what it leaves of this hctx's
+ * goes one by one. Returns the first request of the next run. */
 static struct request *dispatch_run(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
 {
-	struct request *end = rq, *next;
-	for (;;) {
-		end->io_start_time_ns = now;
-		__atomic_store_n(&end->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE);
-		next = end->next;
-		if (!next || next->mq_hctx != hctx)
-			break;
-		end = next;
-	}
-	end->next = NULL;
-	for (struct request *left = hctx->q->mq_ops->queue_rqs(hctx, rq); left;) {
+	struct request *left = hctx->q->mq_ops->queue_rqs(hctx, rq, now);
+	while (left && left->mq_hctx == hctx) {
 		struct request *after = left->next;
-		dispatch_on(left, !after, now);
+		dispatch_on(left, !after || after->mq_hctx != hctx, now);
 		left = after;
 	}
-	return next;
+	return left;
 }
 
 /* Sends a plugged list: one batch per run of requests for the same hctx,
@@ -488,6 +480,7 @@ void blk_flush_plug(void)
 	if (plug && plug->list) {
 		struct request *list = plug->list;
 		plug->list = plug->tail = NULL;
+		plug->tail_end = BLK_PLUG_NO_END;
 		plug->count = 0;
 		dispatch_list(list);
 	}
@@ -496,6 +489,7 @@ void blk_flush_plug(void)
 void blk_start_plug(struct blk_plug *plug)
 {
 	plug->list = plug->tail = NULL;
+	plug->tail_end = BLK_PLUG_NO_END;
 	plug->count = 0;
 	cpu_plug[blk_cpu()].plug = plug;
 }
@@ -505,6 +499,7 @@ void blk_finish_plug(struct blk_plug *plug)
 	cpu_plug[blk_cpu()].plug = NULL;
 	struct request *list = plug->list;
 	plug->list = plug->tail = NULL;
+	plug->tail_end = BLK_PLUG_NO_END;
 	plug->count = 0;
 	dispatch_list(list);
 }

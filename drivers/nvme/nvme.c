@@ -657,10 +657,11 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 	return queue_rq_general(q, ns, rq, last);
 }
 
-/* A plugged batch: every simple read and write from its start under one
- * sq_lock, one doorbell for them all; the first other request ends it
- * (blk-mq sends the rest through queue_rq). */
-static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *rq)
+/* A plugged batch: every simple read and write of this hctx from its start,
+ * each started here, under one sq_lock, one doorbell for them all; the
+ * first other request ends it (blk-mq sends the rest of this hctx's through
+ * queue_rq). */
+static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
 {
 	struct nvme_queue *q = hctx->driver_data;
 	if (__builtin_expect(q->ctrl->dead, 0))
@@ -670,9 +671,11 @@ static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	uint16_t tail = q->sq_tail;
 	unsigned n = 0;
-	for (; rq; rq = rq->next, n++) { /* ->next read before the doorbell: the request is not ours after it */
+	/* ->next read before the doorbell: the request is not ours after it */
+	for (; rq && rq->mq_hctx == hctx; rq = rq->next, n++) {
 		if (!rw_simple_shape(rq) || !sqe_rw_simple(q, ns, page_size, rq, tail))
 			break;
+		blk_mq_start_request(rq, now);
 		tail = sq_next(q, tail);
 	}
 	q->sq_tail = tail;

@@ -766,8 +766,73 @@ static void test_plug_no_merge(void **state)
 	free(buf);
 }
 
+/* A queue_rqs that takes the first request of each call (started by it,
+ * as a driver does) and leaves the rest: it records what it saw. */
+static struct {
+	unsigned calls;
+	struct blk_mq_hw_ctx *hctx[MAX_CALLS];
+	uint64_t now[MAX_CALLS];
+} rqs_seen;
+static struct request *fake_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *list, uint64_t now)
+{
+	assert_true(rqs_seen.calls < MAX_CALLS);
+	assert_ptr_equal(list->mq_hctx, hctx);      /* the run's first request is hctx's */
+	assert_false(blk_mq_request_started(list)); /* the driver starts what it takes */
+	struct request *next = list->next;
+	rqs_seen.hctx[rqs_seen.calls] = hctx;
+	rqs_seen.now[rqs_seen.calls++] = now;
+	blk_mq_start_request(list, now);
+	assert_true(blk_mq_request_started(list));
+	assert_int_equal(list->io_start_time_ns, now);
+	fake.doorbells++;
+	blk_mq_complete_request(list, BLK_STS_OK);
+	return next;
+}
+static const struct blk_mq_ops fake_ops_read_queue_rqs = {
+	.queue_rq = fake_queue_rq, .queue_rqs = fake_queue_rqs, .commit_rqs = fake_commit_rqs,
+	.map_queues = fake_map_read_queue
+};
+
+/* queue_rqs gets a list that runs on into another hctx's requests: it
+ * takes (and starts) a prefix of its own hctx's; blk-mq sends the rest of
+ * that hctx's through queue_rq (last on the run's final one), then calls
+ * queue_rqs again for the next hctx's run. */
+static void plug_queue_rqs_starts(struct block_device *b)
+{
+	b->q->mq_ops = b->q->tag_set->ops = &fake_ops_read_queue_rqs; /* the same maps, with queue_rqs */
+	fake_reset();
+	memset(&rqs_seen, 0, sizeof(rqs_seen));
+	uint8_t *buf = buf_alloc(5 * 4096, 1);
+	struct tio t[5];
+	struct blk_plug plug;
+	blk_start_plug(&plug);
+	static const enum req_op ops[5] = { REQ_OP_WRITE, REQ_OP_WRITE, REQ_OP_WRITE, REQ_OP_READ, REQ_OP_READ };
+	for (unsigned i = 0; i < 5; i++) {
+		tio_init(&t[i], b, ops[i], 0, i * 100, 1, buf + i * 4096, 4096u);
+		submit_bio(&t[i].bio);
+	}
+	blk_finish_plug(&plug);
+	assert_int_equal(rqs_seen.calls, 2);
+	assert_ptr_equal(rqs_seen.hctx[0], b->q->queue_hw_ctx[0]);
+	assert_ptr_equal(rqs_seen.hctx[1], b->q->queue_hw_ctx[1]);
+	assert_int_equal(rqs_seen.now[0], rqs_seen.now[1]); /* one dispatch time for the list */
+	assert_int_equal(fake.nr_calls, 3);                 /* writes 2 and 3, read 5 */
+	static const bool last[3] = { false, true, true };
+	static const unsigned hq[3] = { 0, 0, 1 };
+	for (unsigned i = 0; i < 3; i++) {
+		assert_ptr_equal(fake.calls[i].hctx, b->q->queue_hw_ctx[hq[i]]);
+		assert_int_equal(fake.calls[i].last, last[i]);
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(t[i].ends, 1);
+		assert_int_equal(t[i].status, BLK_STS_OK);
+	}
+	free(buf);
+}
+
 /* Writes go to hctx 0 and reads to hctx 1 (a READ map): a plugged batch
- * write, write, read, read ends a run at each hctx change. */
+ * write, write, read, read ends a run at each hctx change; then the same
+ * through a driver with queue_rqs. */
 static void test_plug_last_per_hctx(void **state)
 {
 	(void)state;
@@ -793,6 +858,7 @@ static void test_plug_last_per_hctx(void **state)
 	}
 	assert_int_equal(b->q->queue_hw_ctx[1]->type, HCTX_TYPE_READ);
 	free(buf);
+	plug_queue_rqs_starts(b); /* a disk of its own would be one too many */
 }
 
 /* A batch whose final request the driver refuses ends early: the requests
