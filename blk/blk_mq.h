@@ -320,6 +320,76 @@ static inline __attribute__((always_inline)) void blk_mq_end_request_at(struct r
 	__blk_mq_end_request(rq, status, now, true);
 }
 
+/*
+ * A reap pass's completions as one batch, for a driver's reap loop (which
+ * completes on one CPU): blk_mq_end_request_batch ends rq as
+ * blk_mq_end_request_at does (statistics, the tag back, then the bio's
+ * end_io), except that rq's tag is held in b when it is in the same tag word
+ * as the tags b holds (or b holds none), and blk_mq_comp_batch_flush, at the
+ * end of the pass, frees what b holds at once (one locked OR into this CPU's
+ * kept tags, see blk_mq_put_tags_word) and then runs the bios that waited
+ * for a tag. A driver ends its pass's first request with
+ * blk_mq_end_request_at (its tag goes to the CPU's one cached slot, and a
+ * pass of one pays nothing for the batch) and the others with b.
+ *
+ * Until the flush such a request is not in flight (the timeout scan and
+ * duplicate CQEs leave it alone) but counts in blk_mq_in_flight. An end_io
+ * that submits finds no tag of b's: it takes another or waits on wait_list,
+ * which the flush runs; so the flush must come on every path out of a pass
+ * that ended a request with b, on the same CPU. b is empty (word NULL)
+ * between passes.
+ */
+struct blk_mq_comp_batch {
+	uint64_t *word;              /* the tag word of the tags held, or NULL: none */
+	uint64_t mask;               /* their bits in *word */
+	struct blk_mq_hw_ctx *hctx;  /* theirs */
+};
+static inline __attribute__((always_inline)) void blk_mq_comp_batch_flush(struct blk_mq_comp_batch *b)
+{
+	if (__builtin_expect(b->word != NULL, 1)) {
+		struct blk_mq_hw_ctx *hctx = b->hctx;
+		blk_mq_put_tags_word(hctx->tags, blk_cpu(), b->word, b->mask);
+		b->word = NULL;
+		/* after a locked RMW: a bio that pushed itself and then found
+		 * no tag is seen here */
+		if (__builtin_expect(!llist_empty(&hctx->wait_list), 0))
+			blk_mq_run_wait_list(hctx);
+	}
+}
+
+static inline __attribute__((always_inline)) void blk_mq_end_request_batch(struct request *rq, uint64_t now,
+									     struct blk_mq_comp_batch *b)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned cpu = blk_cpu();
+	struct blk_stats *st = &hctx->stat[cpu];
+	enum req_op op = rq->op;
+	st->ios[op]++;
+	st->bytes[op] += rq->__data_len;
+	uint64_t start = rq->start_time_ns, end = now < start ? start : now; /* as blk_mq_end_request_at */
+	st->lat_hist[63 - (unsigned)__builtin_clzll((end - start) | 1)]++;
+	if (__builtin_expect(rq->nr_slices != 1, 0)) {
+		blk_mq_end_request_slow(rq, BLK_STS_OK, cpu); /* frees its tag itself */
+		return;
+	}
+	struct bio *bio = rq->slices[0].bio;
+	if (__builtin_expect(rq->tag_loc.word == b->word, 1)) {
+		b->mask |= rq->tag_loc.mask;
+	} else if (!b->word) {
+		b->word = rq->tag_loc.word;
+		b->mask = rq->tag_loc.mask;
+		b->hctx = hctx;
+	} else { /* another word's: freed now */
+		blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc);
+		if (__builtin_expect(!llist_empty(&hctx->wait_list), 0))
+			blk_mq_run_wait_list(hctx);
+	}
+	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
+		bio->end_io(bio);
+	else
+		bio_end_piece(bio, BLK_STS_OK);
+}
+
 /* Hands an in-flight request back: it is dispatched again by
  * blk_mq_kick_requeue_list (after a reset, say). */
 void blk_mq_requeue_request(struct request *rq);

@@ -195,6 +195,23 @@ static inline void blk_mq_put_tag_at(struct blk_mq_tags *t, unsigned cpu, unsign
 	__atomic_fetch_and(loc->word, ~loc->mask, __ATOMIC_RELEASE);
 }
 
+/*
+ * Frees the tags of `mask` in `word` (a word of t's maps, as in a
+ * blk_mq_tag_loc) at once, as that many blk_mq_put_tag_at would once this
+ * CPU's `cached` is taken: tags of this CPU's home word are kept in `kept`
+ * (one locked OR), those of another word freed in the map (one locked AND).
+ * Release.
+ */
+static inline void blk_mq_put_tags_word(struct blk_mq_tags *t, unsigned cpu, uint64_t *word, uint64_t mask)
+{
+	struct blk_mq_tag_hint *h = &t->hint[cpu]; /* cpu < MAX_CPUS here */
+	if (__builtin_expect(word == h->kept_word, 1)) {
+		__atomic_fetch_or(&h->kept, mask, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_fetch_and(word, ~mask, __ATOMIC_RELEASE);
+}
+
 /* Frees a tag the caller owns; cpu is the caller's CPU, whose hint moves to
  * the freed tag so its next get reuses a cache-hot request. A tag >= nr_tags
  * is ignored; freeing a tag nobody owns is a bug the allocator cannot see.

@@ -401,11 +401,40 @@ __attribute__((noinline, cold)) static void cqe_slow(struct nvme_queue *q, struc
 	blk_mq_end_request_at(rq, status & NVME_CQE_STATUS_MASK ? cqe_error(q, rq, status) : BLK_STS_OK, now);
 }
 
+/* One new entry (status: its status word, whose phase said it is new): its
+ * request completed, with the pass's batch b (see blk_mq_comp_batch), or
+ * alone when b is NULL (the pass's first). */
+static inline __attribute__((always_inline)) void reap_cqe(struct nvme_queue *q, const volatile struct nvme_cqe *e,
+							     uint16_t status, uint64_t now,
+							     struct blk_mq_comp_batch *b)
+{
+	rmb(); /* read the entry only after its phase bit said it is new */
+	unsigned cid = e->cid;
+	uint32_t sq = (uint32_t)e->sq_id << 16 | e->sq_head;
+	cq_advance(q);
+	struct request *rq = cqe_request(q, cid, sq);
+	int in_flight = RQ_IN_FLIGHT; /* blk_mq_mark_complete's usual case; the rest in cqe_slow */
+	if (__builtin_expect(rq != NULL, 1) && !(status & NVME_CQE_STATUS_MASK) &&
+	    __builtin_expect(__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 1)) {
+		cqe_done(q, rq);
+		if (b)
+			blk_mq_end_request_batch(rq, now, b);
+		else
+			blk_mq_end_request_at(rq, BLK_STS_OK, now);
+	} else {
+		cqe_slow(q, rq, cid, sq, status, now);
+	}
+}
+
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
  * controller is being disabled: its queues are going, so there is nothing
  * to tell). Returns the number of entries reaped, bogus ones included. The
  * caller holds cq_lock with interrupts off; a completion's end_io may submit
- * (sq_lock) but never reaps this CQ, so cq_head and cq_phase are ours.
+ * (sq_lock) but never reaps this CQ, so cq_head, cq_phase and the batch are
+ * ours. The pass's first request is ended alone; those after it in one
+ * batch (q->batch), whose tags are freed together at the end of the pass:
+ * a pass of one pays nothing for the batch.
  * Inline, with the usual completion: the interrupt handler is its main
  * caller. */
 static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queue *q)
@@ -417,26 +446,19 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 	/* One completion time for the pass (the latency statistics' end): a
 	 * clock read per interrupt, not per request. */
 	uint64_t now = blk_now_ns();
-	int n = 0;
-	do {
-		rmb(); /* read the entry only after its phase bit said it is new */
-		unsigned cid = e->cid;
-		uint32_t sq = (uint32_t)e->sq_id << 16 | e->sq_head;
-		cq_advance(q);
-		n++;
-		struct request *rq = cqe_request(q, cid, sq);
-		int in_flight = RQ_IN_FLIGHT; /* blk_mq_mark_complete's usual case; the rest in cqe_slow */
-		if (__builtin_expect(rq != NULL, 1) && !(status & NVME_CQE_STATUS_MASK) &&
-		    __builtin_expect(__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
-								 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 1)) {
-			cqe_done(q, rq);
-			blk_mq_end_request_at(rq, BLK_STS_OK, now);
-		} else {
-			cqe_slow(q, rq, cid, sq, status, now);
-		}
-		e = &q->cq[q->cq_head];
-		status = e->status;
-	} while (NVME_CQE_PHASE(status) == q->cq_phase);
+	int n = 1;
+	reap_cqe(q, e, status, now, NULL);
+	e = &q->cq[q->cq_head];
+	status = e->status;
+	if (NVME_CQE_PHASE(status) == q->cq_phase) {
+		do {
+			reap_cqe(q, e, status, now, &q->batch);
+			n++;
+			e = &q->cq[q->cq_head];
+			status = e->status;
+		} while (NVME_CQE_PHASE(status) == q->cq_phase);
+		blk_mq_comp_batch_flush(&q->batch);
+	}
 	if (!__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
 		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
 	return n;

@@ -56,6 +56,8 @@ struct nvme_queue {
 	 * timeout check may run on another one): everyone takes cq_lock. */
 	int cq_cpu;
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
+	/* the reap pass's tags, freed at its end; empty between passes */
+	struct blk_mq_comp_batch batch;
 	struct request **rqs;            /* indexed by tag, nr_tags of them */
 	unsigned nr_tags;                /* tags->nr_tags: a CQE's tag is checked against it */
 	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;

@@ -969,12 +969,105 @@ static void test_plug_ignored_in_irq(void **state)
 	free(buf);
 }
 
+/* An end_io that submits another bio (the one in `chain`), as a driver's
+ * completion may. */
+static struct tio *chain;
+static void tio_end_io_chain(struct bio *bio)
+{
+	tio_end_io(bio);
+	if (chain) {
+		struct tio *next = chain;
+		chain = NULL;
+		submit_bio(&next->bio);
+	}
+}
+
+/* A reap pass as a driver's: the first request ended alone, the others in
+ * one blk_mq_comp_batch whose tags go back at the flush. Depth 2, both
+ * taken, one bio waiting: the first completion's tag goes to the waiter at
+ * once; the second one's end_io submits a new bio, which finds no tag (the
+ * batch holds it) and waits; the waiter's request completes in the same
+ * pass; the flush frees the batch's two tags and runs the new bio. Every
+ * bio ends once, every request is counted once, no tag is lost. On the
+ * depth-2 disk of test_tag_exhaustion_unplugged (the disk registry is full
+ * by now). */
+static struct block_device *depth2_disk;
+static void test_comp_batch(void **state)
+{
+	(void)state;
+	struct block_device *b = depth2_disk ? depth2_disk : make_disk((struct dev_opts){ .depth = 2 });
+	struct blk_mq_hw_ctx *h = b->q->queue_hw_ctx[0];
+	fake_reset();
+	fake.defer = true;
+	enum { N = 4 };
+	uint8_t *buf = buf_alloc(N * 4096, 31);
+	struct tio t[N];
+	for (unsigned i = 0; i < N; i++)
+		tio_init(&t[i], b, REQ_OP_WRITE, 0, i * 16, 1, buf + i * 4096, 4096u);
+	t[1].bio.end_io = tio_end_io_chain;
+	chain = &t[3];
+	for (unsigned i = 0; i < 3; i++)
+		submit_bio(&t[i].bio);
+	assert_int_equal(fake.nr_pending, 2);
+	assert_int_equal(blk_mq_tags_in_use(h->tags), 2);
+	assert_false(llist_empty(&h->wait_list)); /* t[2] */
+	struct blk_stats s0 = sum_stats(b);
+	uint64_t done0 = blk_mq_hctx_completed(h);
+
+	struct blk_mq_comp_batch batch = { NULL, 0, NULL };
+	stub_set_in_irq(true);
+	for (unsigned i = 0; i < 3; i++) {
+		struct request *rq = fake.pending[0];
+		memmove(&fake.pending[0], &fake.pending[1], (fake.nr_pending - 1) * sizeof(rq));
+		fake.nr_pending--;
+		assert_true(blk_mq_mark_complete(rq));
+		if (i == 0) {
+			blk_mq_end_request_at(rq, BLK_STS_OK, 5000);
+			assert_int_equal(fake.nr_calls, 3); /* its tag went to t[2] at once */
+			assert_true(llist_empty(&h->wait_list));
+		} else {
+			blk_mq_end_request_batch(rq, 5000, &batch);
+		}
+		assert_int_equal(t[i].ends, 1);
+		if (i == 1) { /* t[3], submitted by t[1]'s end_io, waits for the tag the batch holds */
+			assert_int_equal(fake.nr_calls, 3);
+			assert_false(llist_empty(&h->wait_list));
+		}
+	}
+	assert_non_null(batch.word);
+	assert_int_equal(__builtin_popcountll(batch.mask), 2);
+	assert_int_equal(blk_mq_tags_in_use(h->tags), 2); /* held by the batch */
+	blk_mq_comp_batch_flush(&batch);
+	stub_set_in_irq(false);
+	assert_null(batch.word);
+	assert_true(llist_empty(&h->wait_list));
+	assert_int_equal(fake.nr_calls, 4); /* t[3] went out */
+	assert_int_equal(fake.nr_pending, 1);
+	assert_int_equal(blk_mq_tags_in_use(h->tags), 1);
+	struct blk_stats s = sum_stats(b);
+	assert_int_equal(s.ios[REQ_OP_WRITE] - s0.ios[REQ_OP_WRITE], 3);
+	assert_int_equal(s.bytes[REQ_OP_WRITE] - s0.bytes[REQ_OP_WRITE], 3 * 4096);
+	assert_int_equal(blk_mq_hctx_completed(h) - done0, 3);
+	fake_complete_all();
+	assert_int_equal(blk_mq_tags_in_use(h->tags), 0);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(t[i].ends, 1);
+		assert_int_equal(t[i].status, BLK_STS_OK);
+		assert_memory_equal(fake.disk + i * 16 * SECTOR_SIZE, buf + i * 4096, 4096);
+	}
+	/* a batch that saw no request changes nothing */
+	blk_mq_comp_batch_flush(&batch);
+	assert_int_equal(blk_mq_tags_in_use(h->tags), 0);
+	free(buf);
+}
+
 /* Depth 2, five bios: two go out, three wait; each completion lets one more
  * through; all five complete exactly once, with their data. */
 static void test_tag_exhaustion_unplugged(void **state)
 {
 	(void)state;
 	struct block_device *b = make_disk((struct dev_opts){ .depth = 2 });
+	depth2_disk = b;
 	struct blk_mq_hw_ctx *h = b->q->queue_hw_ctx[0];
 	fake.defer = true;
 	uint8_t *buf = buf_alloc(5 * 4096, 9);
@@ -1306,6 +1399,7 @@ int main(void)
 		cmocka_unit_test_setup(test_plug_ignored_in_irq, setup),
 		cmocka_unit_test_setup(test_plug_one_timestamp, setup),
 		cmocka_unit_test_setup(test_tag_exhaustion_unplugged, setup),
+		cmocka_unit_test_setup(test_comp_batch, setup),
 		cmocka_unit_test_setup(test_tag_exhaustion_plugged, setup),
 		cmocka_unit_test_setup(test_tag_exhaustion_mid_split, setup),
 		cmocka_unit_test_setup(test_end_io_once_when_split, setup),
