@@ -284,13 +284,13 @@ void bio_end_piece(struct bio *bio, blk_status_t status);
 /* Resubmits the bios that waited for a tag of this hctx (completions call it). */
 void blk_mq_run_wait_list(struct blk_mq_hw_ctx *hctx);
 
-/* stamped: now may be earlier than the request's start (see below);
+/* A completed request's statistics, on this CPU's line of its hctx.
+ * stamped: now may be earlier than the request's start (see below);
  * otherwise now is a clock read after it. */
-static inline __attribute__((always_inline)) void __blk_mq_end_request(struct request *rq, blk_status_t status,
-									 uint64_t now, bool stamped)
+static inline __attribute__((always_inline)) void blk_mq_stat_done(struct blk_mq_hw_ctx *hctx, unsigned cpu,
+								     const struct request *rq, uint64_t now,
+								     bool stamped)
 {
-	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	unsigned cpu = blk_cpu();
 	struct blk_stats *st = &hctx->stat[cpu];
 	enum req_op op = rq->op;
 	st->ios[op]++;
@@ -299,6 +299,23 @@ static inline __attribute__((always_inline)) void __blk_mq_end_request(struct re
 	 * an earlier end_io of the same pass): count it as 0 ns, not as 2^63 */
 	uint64_t start = rq->start_time_ns, end = stamped && now < start ? start : now;
 	st->lat_hist[63 - (unsigned)__builtin_clzll((end - start) | 1)]++; /* log2 buckets */
+}
+
+/* The end of a bio whose last request piece completed OK: usually its only one. */
+static inline __attribute__((always_inline)) void bio_end_last_piece(struct bio *bio)
+{
+	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
+		bio->end_io(bio);
+	else
+		bio_end_piece(bio, BLK_STS_OK);
+}
+
+static inline __attribute__((always_inline)) void __blk_mq_end_request(struct request *rq, blk_status_t status,
+									 uint64_t now, bool stamped)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	unsigned cpu = blk_cpu();
+	blk_mq_stat_done(hctx, cpu, rq, now, stamped);
 	if (__builtin_expect(status | (rq->nr_slices - 1), 0)) {
 		blk_mq_end_request_slow(rq, status, cpu);
 		return;
@@ -307,11 +324,7 @@ static inline __attribute__((always_inline)) void __blk_mq_end_request(struct re
 	blk_mq_put_tag_at(hctx->tags, cpu, (unsigned)rq->tag, &rq->tag_loc); /* rq may be reused from here on */
 	if (__builtin_expect(!llist_empty(&hctx->wait_list), 0))
 		blk_mq_run_wait_list(hctx); /* the bios that waited for a tag go first */
-	/* the bio's last piece: usually its only one */
-	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
-		bio->end_io(bio);
-	else
-		bio_end_piece(bio, BLK_STS_OK);
+	bio_end_last_piece(bio);
 }
 
 static inline __attribute__((always_inline)) void blk_mq_end_request_at(struct request *rq, blk_status_t status,
@@ -362,12 +375,7 @@ static inline __attribute__((always_inline)) void blk_mq_end_request_batch(struc
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	unsigned cpu = blk_cpu();
-	struct blk_stats *st = &hctx->stat[cpu];
-	enum req_op op = rq->op;
-	st->ios[op]++;
-	st->bytes[op] += rq->__data_len;
-	uint64_t start = rq->start_time_ns, end = now < start ? start : now; /* as blk_mq_end_request_at */
-	st->lat_hist[63 - (unsigned)__builtin_clzll((end - start) | 1)]++;
+	blk_mq_stat_done(hctx, cpu, rq, now, true);
 	if (__builtin_expect(rq->nr_slices != 1, 0)) {
 		blk_mq_end_request_slow(rq, BLK_STS_OK, cpu); /* frees its tag itself */
 		return;
@@ -384,10 +392,7 @@ static inline __attribute__((always_inline)) void blk_mq_end_request_batch(struc
 		if (__builtin_expect(!llist_empty(&hctx->wait_list), 0))
 			blk_mq_run_wait_list(hctx);
 	}
-	if (__builtin_expect(__atomic_load_n(&bio->remaining, __ATOMIC_ACQUIRE) == 1, 1))
-		bio->end_io(bio);
-	else
-		bio_end_piece(bio, BLK_STS_OK);
+	bio_end_last_piece(bio);
 }
 
 /* Hands an in-flight request back: it is dispatched again by

@@ -109,6 +109,22 @@ static void test_readdir_and_stale_handle(void **state)
 	ram_bdev_free(&r);
 }
 
+/* Opens /big and writes more than the free blocks into it: a short write,
+ * then -ENOSPC. *data (zeros, *s0.free_blocks + 10 blocks) is the caller's to free. */
+static struct tfs_file *t_fill_device(struct tfs *fs, struct tfs_statfs *s0, uint8_t **data)
+{
+	tfs_statfs(fs, s0);
+	size_t big = (size_t)(s0->free_blocks + 10) * TFS_BLOCK_SIZE;
+	*data = calloc(1, big);
+	assert_non_null(*data);
+	struct tfs_file *f;
+	assert_int_equal(tfs_open(fs, "/big", TFS_O_RDWR | TFS_O_CREAT, &f), 0);
+	int64_t n = tfs_write(f, *data, big);
+	assert_true(n > 0 && (size_t)n < big);
+	assert_int_equal(tfs_write(f, *data, TFS_BLOCK_SIZE), -ENOSPC);
+	return f;
+}
+
 static void test_statfs_and_enospc(void **state)
 {
 	(void)state;
@@ -117,14 +133,8 @@ static void test_statfs_and_enospc(void **state)
 	struct tfs *fs = t_mount(&r);
 	t_put(fs, "/small", "x", 1); /* the root's first directory block */
 	struct tfs_statfs s0;
-	tfs_statfs(fs, &s0);
-	size_t big = (size_t)(s0.free_blocks + 10) * TFS_BLOCK_SIZE;
-	uint8_t *data = calloc(1, big);
-	struct tfs_file *f;
-	assert_int_equal(tfs_open(fs, "/big", TFS_O_RDWR | TFS_O_CREAT, &f), 0);
-	int64_t n = tfs_write(f, data, big);
-	assert_true(n > 0 && (size_t)n < big);
-	assert_int_equal(tfs_write(f, data, TFS_BLOCK_SIZE), -ENOSPC);
+	uint8_t *data;
+	struct tfs_file *f = t_fill_device(fs, &s0, &data);
 	tfs_close(f);
 	assert_int_equal(tfs_unlink(fs, "/big"), 0);
 	struct tfs_statfs s1;
@@ -146,13 +156,8 @@ static void test_errmsg_per_call(void **state)
 	t_mkfs(&r, 256);
 	struct tfs *fs = t_mount(&r);
 	struct tfs_statfs s0;
-	tfs_statfs(fs, &s0);
-	size_t big = (size_t)(s0.free_blocks + 10) * TFS_BLOCK_SIZE;
-	uint8_t *data = calloc(1, big);
-	struct tfs_file *f;
-	assert_int_equal(tfs_open(fs, "/big", TFS_O_RDWR | TFS_O_CREAT, &f), 0);
-	assert_true(tfs_write(f, data, big) > 0);
-	assert_int_equal(tfs_write(f, data, TFS_BLOCK_SIZE), -ENOSPC);
+	uint8_t *data;
+	struct tfs_file *f = t_fill_device(fs, &s0, &data);
 	assert_string_equal(tfs_errmsg(fs), "no free blocks");
 	struct tfs_stat st;
 	assert_int_equal(tfs_stat(fs, "/big", &st), 0);
