@@ -8,6 +8,11 @@
  * - Ordering normal memory (a queue entry in RAM) before an MMIO write (a
  *   doorbell) needs only a compiler barrier on x86, but we use wmb() (sfence)
  *   so write-combining buffers are drained too; callers say why at the call site.
+ * - Between accesses to coherent DMA memory in RAM (WB: queue entries, shadow
+ *   doorbells) the same rule makes a compiler barrier enough: dma_rmb() and
+ *   dma_wmb(). A device reads and writes it through the caches' coherence, so
+ *   it sees our stores in order and we see its in order. Not for a store
+ *   followed by a load (that takes mb()), nor for WC memory.
  */
 #ifndef ARCH_IO_H
 #define ARCH_IO_H
@@ -52,6 +57,8 @@ static inline void mmio_write64(volatile void *a, uint64_t v) { *(volatile uint6
 static inline void wmb(void) { __asm__ volatile("sfence" ::: "memory"); }
 static inline void rmb(void) { __asm__ volatile("lfence" ::: "memory"); }
 static inline void mb(void) { __asm__ volatile("mfence" ::: "memory"); }
+#define dma_rmb() barrier()
+#define dma_wmb() barrier()
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 /* A write to an unused port takes about 1 us on PC hardware: the classic

@@ -166,7 +166,7 @@ static inline __attribute__((always_inline)) void write_doorbell(struct nvme_que
  * cost more than the doorbell itself. */
 static inline __attribute__((always_inline)) void ring_sq_at(struct nvme_queue *q, uint16_t tail)
 {
-	wmb(); /* the SQ entries must be visible before the doorbell write */
+	dma_wmb(); /* the SQ entries must be visible before the doorbell (or its shadow) */
 	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, tail);
 	q->sq_tail_rung = tail;
 }
@@ -244,7 +244,7 @@ static void reap_admin_events(struct nvme_ctrl *c)
 {
 	struct nvme_queue *q = &c->admin;
 	while (cqe_pending(q)) {
-		rmb(); /* read the entry only after its phase bit said it is new */
+		dma_rmb(); /* read the entry only after its phase bit said it is new */
 		struct nvme_cqe cqe = q->cq[q->cq_head];
 		cq_advance(q);
 		mmio_write32(q->cq_db, q->cq_head);
@@ -271,7 +271,7 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 			cpu_relax();
 			continue;
 		}
-		rmb(); /* read the entry only after its phase bit said it is new */
+		dma_rmb(); /* read the entry only after its phase bit said it is new */
 		struct nvme_cqe cqe = q->cq[q->cq_head];
 		cq_advance(q);
 		mmio_write32(q->cq_db, q->cq_head);
@@ -374,17 +374,24 @@ __attribute__((noinline, cold)) static blk_status_t cqe_error(struct nvme_queue 
 	return st;
 }
 
+/* A request leaves the driver (completed, failed, or handed back to blk-mq
+ * by a reset), taken out of flight by the caller: its cid moves to the next
+ * generation, the one its tag's next submission carries, so from here a
+ * copy of its last CQE matches nothing; no Abort is pending for that next
+ * one. Before the completion: its end_io may submit the next one at once. */
+static inline void cmd_retire(struct nvme_cmd *cmd)
+{
+	cmd->cid += NVME_CID_GEN_STEP;
+	cmd->aborted = false;
+}
+
 /* rq, out of flight now, is done with: counted, and its cid moves on. */
 static inline void cqe_done(struct nvme_queue *q, struct request *rq)
 {
 	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	q->completed++;
 	cmd->retries = 0;
-	/* From here a copy of this CQE matches nothing, even once the block
-	 * layer marks the tag's next request in flight before queue_rq has
-	 * given it its new cid. Before the completion: its end_io may submit
-	 * that next request at once. */
-	cmd->cid += NVME_CID_GEN_STEP;
+	cmd_retire(cmd);
 }
 
 /* The rest of the reap loop's cases, out of line: a CQE cqe_request
@@ -408,9 +415,9 @@ static inline __attribute__((always_inline)) void reap_cqe(struct nvme_queue *q,
 							     uint16_t status, uint64_t now,
 							     struct blk_mq_comp_batch *b)
 {
-	rmb(); /* read the entry only after its phase bit said it is new */
+	dma_rmb(); /* read the entry only after its phase bit said it is new */
 	unsigned cid = e->cid;
-	uint32_t sq = (uint32_t)e->sq_id << 16 | e->sq_head;
+	uint32_t sq = e->sq; /* sq_id << 16 | sq_head */
 	cq_advance(q);
 	struct request *rq = cqe_request(q, cid, sq);
 	int in_flight = RQ_IN_FLIGHT; /* blk_mq_mark_complete's usual case; the rest in cqe_slow */
@@ -577,20 +584,18 @@ static blk_status_t build_cmd(struct nvme_queue *q, struct nvme_ns *ns, struct r
 	}
 }
 
-/* A new submission: the next generation of its cid (the tag bits, set by
- * nvme_init_hctx, do not change: the step is above them), not aborted. */
-static inline uint16_t start_cmd(struct nvme_cmd *cmd)
-{
-	cmd->cid = (uint16_t)(cmd->cid + NVME_CID_GEN_STEP);
-	cmd->aborted = false;
-	return cmd->cid;
-}
 
 /*
  * The common case, built in place in the SQ: a read or write of one
  * contiguous piece within two memory pages (PRP1, PRP2, no list). False
  * (nothing done) for anything else. Everything is computed under the lock,
  * so that little lives across taking it.
+ *
+ * Only the fields a read or write sets are stored. The rest (FUSE/PSDT,
+ * dwords 2-3, MPTR, dwords 13-15) is zero in every slot of an I/O SQ: the
+ * ring is zeroed when allocated and at a reset (queue_reset_state), and
+ * every command the driver puts there has them zero (build_cmd starts from
+ * a zeroed entry; test_nvme checks each kind of command).
  */
 _Static_assert(NVME_CMD_READ - REQ_OP_READ == NVME_CMD_READ && NVME_CMD_READ - REQ_OP_WRITE == NVME_CMD_WRITE,
 	       "the opcode of a read or write is NVME_CMD_READ - op");
@@ -614,18 +619,14 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), page_size, &s->prp1,
 			     &s->prp2))
 		return false;
-	/* then every other field, in order, each stored as soon as it is known */
+	/* then the other fields it sets, in order, each stored as soon as it is known */
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
-	s->opcode = (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see below */
-	s->flags = 0;
-	s->cid = start_cmd(blk_mq_rq_to_pdu(rq));
-	s->nsid = ns->nsid;
-	s->cdw2 = s->cdw3 = 0;
-	s->mptr = 0;
+	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	s->cdw0_nsid = (uint64_t)ns->nsid << 32 | (uint32_t)cmd->cid << 16 |
+		       (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see above */
 	s->cdw10 = (uint32_t)slba;
 	s->cdw11 = (uint32_t)(slba >> 32);
 	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
-	s->cdw13 = s->cdw14 = s->cdw15 = 0;
 	return true;
 }
 
@@ -661,7 +662,7 @@ __attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue
 		return st;
 	if (q->ctrl->dead)
 		return BLK_STS_IOERR;
-	sqe.cid = start_cmd(blk_mq_rq_to_pdu(rq));
+	sqe.cid = ((struct nvme_cmd *)blk_mq_rq_to_pdu(rq))->cid;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	sq_push(q, &sqe);
 	if (last)
@@ -769,7 +770,10 @@ static enum blk_eh_timer_return nvme_timeout(struct request *rq)
 	uint32_t csts = mmio_read32(&c->regs->csts);
 	q->timeouts++;
 	if (c->dead) {
-		blk_mq_complete_request(rq, BLK_STS_IOERR);
+		if (blk_mq_mark_complete(rq)) {
+			cmd_retire(cmd);
+			blk_mq_end_request_at(rq, BLK_STS_IOERR, blk_now_ns());
+		}
 		return BLK_EH_DONE;
 	}
 	if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
@@ -1176,6 +1180,7 @@ static void drain_queue(struct nvme_queue *q)
 			continue;
 		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 		q->reclaimed++;
+		cmd_retire(cmd); /* the controller is stopped: no CQE of it can come */
 		if (++cmd->retries > NVME_MAX_RETRIES) {
 			cmd->retries = 0;
 			blk_mq_complete_request(rq, BLK_STS_IOERR);

@@ -64,29 +64,41 @@ _Static_assert(offsetof(struct nvme_regs, acq) == 0x30, "ACQ offset");
 /* ---- queue entries (§4.2, §4.6) ---- */
 
 struct nvme_sqe {
-	uint8_t opcode;
-	uint8_t flags;    /* FUSE 1:0, PSDT 7:6 (0 = PRPs) */
-	uint16_t cid;     /* command identifier: ours, echoed in the CQE */
-	uint32_t nsid;
+	union {
+		struct {
+			uint8_t opcode;
+			uint8_t flags;    /* FUSE 1:0, PSDT 7:6 (0 = PRPs) */
+			uint16_t cid;     /* command identifier: ours, echoed in the CQE */
+			uint32_t nsid;
+		};
+		uint64_t cdw0_nsid;       /* the four in one store: nsid << 32 | cid << 16 | flags << 8 | opcode */
+	};
 	uint32_t cdw2, cdw3;
 	uint64_t mptr;
 	uint64_t prp1, prp2;
 	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
 };
 _Static_assert(sizeof(struct nvme_sqe) == 64, "SQ entry is 64 bytes");
+_Static_assert(offsetof(struct nvme_sqe, cid) == 2 && offsetof(struct nvme_sqe, nsid) == 4, "CID in dword 0 high half, NSID dword 1");
 _Static_assert(offsetof(struct nvme_sqe, prp1) == 24, "DPTR at dword 6");
 _Static_assert(offsetof(struct nvme_sqe, cdw10) == 40, "CDW10 at byte 40");
 
 struct nvme_cqe {
 	uint32_t result;  /* dword 0: command specific */
 	uint32_t rsvd;
-	uint16_t sq_head; /* how far the controller has consumed the SQ */
-	uint16_t sq_id;
+	union {
+		struct {
+			uint16_t sq_head; /* how far the controller has consumed the SQ */
+			uint16_t sq_id;
+		};
+		uint32_t sq;      /* dword 2 in one load: sq_id << 16 | sq_head */
+	};
 	uint16_t cid;
 	uint16_t status;  /* P 0, SC 8:1, SCT 11:9, CRD 13:12, M 14, DNR 15 */
 };
 _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entry is 16 bytes");
 _Static_assert(offsetof(struct nvme_cqe, status) == 14, "status in dword 3 high half");
+_Static_assert(offsetof(struct nvme_cqe, sq_id) == 10 && offsetof(struct nvme_cqe, sq) == 8, "SQ id and head in dword 2");
 
 #define NVME_CQE_PHASE(status)  ((status) & 1u)
 #define NVME_CQE_SC(status)     (((status) >> 1) & 0xffu)

@@ -197,6 +197,14 @@ static void check_invariant(void)
 		 * not (a reset drops what the controller held: requeued or failed) */
 		if (T.c->resets == 0)
 			assert_int_equal(q->submitted, q->completed);
+		/* the fields the fast path does not store (sqe_rw_simple) stayed
+		 * zero in every slot, whatever commands went through it */
+		for (unsigned i = 0; i < q->depth; i++) {
+			const struct nvme_sqe *e = &q->sq[i];
+			if (e->flags | e->cdw2 | e->cdw3 | e->mptr | e->cdw13 | e->cdw14 | e->cdw15)
+				fail_msg("q%u slot %u (opcode %#x): a field the fast path leaves alone is not zero", qid,
+					 i, e->opcode);
+		}
 	}
 	for (unsigned i = 0; i < T.c->nr_ns; i++)
 		assert_int_equal(blk_mq_in_flight(T.c->ns[i].q), 0);
