@@ -180,6 +180,7 @@ struct blk_mq_hw_ctx {
 struct request_queue {
 	struct blk_mq_tag_set *tag_set;
 	const struct blk_mq_ops *mq_ops;  /* tag_set->ops */
+	void *queuedata;                  /* the driver's, e.g. its namespace */
 	struct blk_mq_hw_ctx *queue_hw_ctx[BLK_MQ_MAX_HW_QUEUES];
 	unsigned nr_hw_queues;
 	struct blk_mq_ctx ctxs[MAX_CPUS];

@@ -144,10 +144,12 @@ static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
 }
 
 /* Writes a doorbell value: to the shadow buffer when there is one, and by
- * MMIO only when the EventIdx asks for it. */
+ * MMIO only when the EventIdx asks for it. A CQ's doorbells may be off
+ * (cq_doorbells_off: both pointers NULL): then nothing is written. */
 static inline __attribute__((always_inline)) void write_doorbell(struct nvme_queue *q, volatile uint32_t *mmio,
 								  volatile uint32_t *shadow,
-								  volatile uint32_t *eventidx, uint16_t value)
+								  volatile uint32_t *eventidx, uint16_t value,
+								  bool may_be_off)
 {
 	if (shadow) {
 		uint16_t old = (uint16_t)*shadow;
@@ -156,6 +158,8 @@ static inline __attribute__((always_inline)) void write_doorbell(struct nvme_que
 		mb(); /* the shadow value must be visible before we read EventIdx */
 		if (!need_event((uint16_t)*eventidx, value, old))
 			return;
+	} else if (may_be_off && !mmio) {
+		return;
 	}
 	mmio_write32(mmio, value);
 	q->doorbells++;
@@ -167,7 +171,7 @@ static inline __attribute__((always_inline)) void write_doorbell(struct nvme_que
 static inline __attribute__((always_inline)) void ring_sq_at(struct nvme_queue *q, uint16_t tail)
 {
 	dma_wmb(); /* the SQ entries must be visible before the doorbell (or its shadow) */
-	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, tail);
+	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, tail, false);
 	q->sq_tail_rung = tail;
 }
 
@@ -311,7 +315,24 @@ static int create_cq(struct nvme_ctrl *c, struct nvme_queue *q)
 		.cdw10 = ((uint32_t)(q->depth - 1) << 16) | q->qid,
 		.cdw11 = NVME_QUEUE_PHYS_CONTIG | (q->irq >= 0 ? NVME_CQ_IRQ_ENABLED | NVME_CQ_IV(q->vector) : 0),
 	};
-	return nvme_admin_sync(c, &sqe, NULL);
+	int err = nvme_admin_sync(c, &sqe, NULL);
+	if (!err) /* it exists: its head may be written (again, after a reset) */
+		__atomic_store_n(&q->cq_db, doorbell(c, q->qid, true), __ATOMIC_RELEASE);
+	return err;
+}
+
+/* While a reset disables the controller, no I/O CQ head doorbell may be
+ * written: the queues are going, and a write to one that is gone is an error
+ * the controller reports. The reapers (an interrupt, the reset's drain) find
+ * them off: both pointers NULL, which write_doorbell takes as nothing to
+ * write, at no cost on its shadow path. create_cq turns the MMIO one on
+ * again, dbbuf_config the shadow one. */
+static void cq_doorbells_off(struct nvme_ctrl *c)
+{
+	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
+		__atomic_store_n(&c->queues[qid].shadow_cq, NULL, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->queues[qid].cq_db, NULL, __ATOMIC_RELEASE);
+	}
 }
 
 static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
@@ -436,7 +457,7 @@ static inline __attribute__((always_inline)) void reap_cqe(struct nvme_queue *q,
 
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
  * controller is being disabled: its queues are going, so there is nothing
- * to tell). Returns the number of entries reaped, bogus ones included. The
+ * to tell, and cq_doorbells_off has turned them off). Returns the number of entries reaped, bogus ones included. The
  * caller holds cq_lock with interrupts off; a completion's end_io may submit
  * (sq_lock) but never reaps this CQ, so cq_head, cq_phase and the batch are
  * ours. The pass's first request is ended alone; those after it in one
@@ -466,8 +487,7 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 		} while (NVME_CQE_PHASE(status) == q->cq_phase);
 		blk_mq_comp_batch_flush(&q->batch);
 	}
-	if (!__atomic_load_n(&q->ctrl->stopping, __ATOMIC_ACQUIRE))
-		write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head);
+	write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head, true);
 	return n;
 }
 
@@ -674,8 +694,8 @@ __attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue
 static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last)
 {
 	struct nvme_queue *q = hctx->driver_data;
-	struct nvme_ns *ns = rq->q->disk->driver_data;
-	if (__builtin_expect(!q->ctrl->dead, 1) && queue_rw_simple(q, ns, rq, last))
+	struct nvme_ns *ns = rq->q->queuedata;
+	if (__builtin_expect(!q->dead, 1) && queue_rw_simple(q, ns, rq, last))
 		return BLK_STS_OK;
 	return queue_rq_general(q, ns, rq, last);
 }
@@ -687,9 +707,9 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
 {
 	struct nvme_queue *q = hctx->driver_data;
-	if (__builtin_expect(q->ctrl->dead, 0))
+	if (__builtin_expect(q->dead, 0))
 		return rq;
-	const struct nvme_ns *ns = hctx->q->disk->driver_data; /* an hctx serves one request_queue */
+	const struct nvme_ns *ns = hctx->q->queuedata; /* an hctx serves one request_queue */
 	uint32_t page_size = q->page_size;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	uint16_t tail = q->sq_tail;
@@ -983,6 +1003,7 @@ static void add_namespace(struct nvme_ctrl *c, uint32_t nsid, struct nvme_id_ns 
 	features |= c->nr_poll ? BLK_FEAT_POLL : 0;
 	char name[BDEV_NAME_LEN];
 	snprintf(name, sizeof(name), "%sn%u", c->name, nsid);
+	ns->q->queuedata = ns;
 	ns->disk = blk_add_disk(ns->q, name, id->nsze << (f->lbads - SECTOR_SHIFT), features, ns);
 	if (ns->disk)
 		c->nr_ns++;
@@ -1019,6 +1040,10 @@ static int dbbuf_config(struct nvme_ctrl *c)
 	struct nvme_sqe sqe = { .opcode = NVME_ADMIN_DBBUF_CONFIG, .prp1 = c->dbbuf_phys, .prp2 = c->eventidx_phys };
 	if (nvme_admin_sync(c, &sqe, NULL) != 0) {
 		kprintf("%s: Doorbell Buffer Config failed; MMIO doorbells only\n", c->name);
+		for (unsigned qid = 1; qid <= c->nr_io; qid++) { /* after a reset: the old buffers are not read */
+			struct nvme_queue *q = &c->queues[qid];
+			q->shadow_sq = q->shadow_cq = q->eventidx_sq = q->eventidx_cq = NULL;
+		}
 		return -EIO;
 	}
 	unsigned words = c->db_stride / 4;
@@ -1233,6 +1258,7 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	c->resets++;
 	quiesce_all(c, true);
 	__atomic_store_n(&c->stopping, true, __ATOMIC_RELEASE);
+	cq_doorbells_off(c);
 	/* every CPU is out of queue_rq (nothing new reaches the SQs) and out of
 	 * our interrupt handlers (none rings a CQ doorbell of a queue about to go) */
 	smp_call_all(sync_cpu, NULL);
@@ -1248,6 +1274,8 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	if (err) {
 		kprintf("%s: reset failed (error %d): the controller is dead, its I/O fails\n", c->name, err);
 		c->dead = true;
+		for (unsigned qid = 1; qid <= c->nr_io; qid++) /* the copies submission looks at */
+			__atomic_store_n(&c->queues[qid].dead, true, __ATOMIC_RELEASE);
 	} else {
 		kprintf("%s: reset done, %u queues restored\n", c->name, c->nr_io);
 	}
@@ -1342,13 +1370,14 @@ static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
 	mmio_write32(q->sq_db, q->sq_tail_rung);
 	spin_unlock_irqrestore(&q->sq_lock, f);
-	if (q->cq_cpu >= 0) { /* on its CPU, in the tick: no reaper runs meanwhile */
-		mmio_write32(q->cq_db, q->cq_head);
-	} else {
-		f = spin_lock_irqsave(&q->cq_lock);
-		mmio_write32(q->cq_db, q->cq_head);
+	/* on its CPU, in the tick, no reaper runs meanwhile; else under cq_lock.
+	 * A reset starting meanwhile may have turned the doorbell off. */
+	f = q->cq_cpu >= 0 ? 0 : spin_lock_irqsave(&q->cq_lock);
+	volatile uint32_t *cq_db = __atomic_load_n(&q->cq_db, __ATOMIC_ACQUIRE);
+	if (cq_db)
+		mmio_write32(cq_db, q->cq_head);
+	if (q->cq_cpu < 0)
 		spin_unlock_irqrestore(&q->cq_lock, f);
-	}
 	q->kicks++;
 	if (!q->wd_kicked) /* once per stall */
 		kprintf("%s: q%u: %llu commands outstanding, none completed for %llu ms: doorbells rung by MMIO\n",

@@ -55,6 +55,7 @@ struct nvme_queue {
 	 * -1: a poll queue, or a vector whose mask spans several CPUs (the
 	 * timeout check may run on another one): everyone takes cq_lock. */
 	int cq_cpu;
+	bool dead;                       /* ctrl->dead, copied: queue_rq's one test */
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
 	/* the reap pass's tags, freed at its end; empty between passes */
 	struct blk_mq_comp_batch batch;
