@@ -94,6 +94,7 @@ struct request {
 	struct blk_slice slices[BLK_RQ_MAX_SLICES];
 	uint64_t start_time_ns;        /* queued: the bio's submission; latency is measured from here */
 	uint64_t io_start_time_ns;     /* dispatched, when later than queued: see blk_rq_dispatch_ns */
+	uint64_t seg_phys;             /* with nr_phys_segments == 1: where that segment starts */
 	struct request *next;          /* plug list */
 	struct llist_node llnode;      /* completion hand-over (drivers), requeue */
 	/* cmd_size bytes of driver data follow, cache-line aligned: blk_mq_rq_to_pdu */

@@ -122,11 +122,22 @@ static struct request *get_request(struct request_queue *q, struct bio *bio, uns
 	return rq;
 }
 
+/* The physical address of byte offset of bio's data. */
+static uint64_t bio_phys_at(const struct bio *bio, uint32_t offset)
+{
+	unsigned v = 0;
+	while (offset >= bio->vecs[v].len)
+		offset -= bio->vecs[v++].len;
+	return bio->vecs[v].phys + offset;
+}
+
 static void rq_add_slice(struct request *rq, struct bio *bio, uint32_t offset, uint32_t len, unsigned segs)
 {
 	rq->slices[rq->nr_slices++] = (struct blk_slice){ bio, offset, len };
 	rq->__data_len += len;
 	rq->nr_phys_segments += segs;
+	if (rq->nr_phys_segments == 1 && segs == 1) /* this slice is the request's one segment */
+		rq->seg_phys = bio_phys_at(bio, offset);
 	__atomic_add_fetch(&bio->remaining, 1, __ATOMIC_RELAXED);
 }
 
@@ -369,13 +380,14 @@ static void submit_bio_slow(struct bio *bio, uint64_t now)
  * cannot wrap; the DMA alignment is below the block size (limits_ok), so a
  * size that is a multiple of blocks satisfies it.
  */
-static inline bool bio_is_fast(const struct bio *bio, const struct block_device *b)
+static inline bool bio_is_fast(const struct bio *bio, const struct block_device *b, uint64_t *phys_out)
 {
 	if (bio->nr_vecs != 1) /* first: a bio without data may have no vecs at all */
 		return false;
 	const struct bio_vec *v = bio->vecs;
 	uint32_t size = bio->size;
 	uint64_t sector = bio->sector, phys = v->phys;
+	*phys_out = phys;
 	return !(bio_op_flags(bio) & b->fast.op_flags_slow) && /* a read or write, no slow flag */
 	       size - 1 < b->fast.max_bytes && v->len == size &&
 	       !(((sector << SECTOR_SHIFT | size) & b->fast.block_mask) | (phys & b->fast.dma_mask)) &&
@@ -384,7 +396,7 @@ static inline bool bio_is_fast(const struct bio *bio, const struct block_device 
 
 /* The request of a fast path's tag, filled in for bio (which bio_is_fast passed). */
 static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_mq_hw_ctx *hctx, unsigned tag,
-					   struct bio *bio, const struct block_device *b, uint64_t now)
+					   struct bio *bio, uint64_t phys, const struct block_device *b, uint64_t now)
 {
 	struct request *rq = rq_init(q, hctx, tag, bio);
 	rq->__sector = b->start_sector + bio->sector;
@@ -392,6 +404,7 @@ static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_m
 	rq->nr_phys_segments = 1;
 	rq->nr_slices = 1;
 	rq->slices[0] = (struct blk_slice){ bio, 0, bio->size }; /* the bio's one reference is the request's */
+	rq->seg_phys = phys; /* bio's one vec */
 	rq->start_time_ns = now;
 	return rq;
 }
@@ -403,7 +416,7 @@ static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_m
  * copy, where the plug's branches fold away), or added to the plug, to go
  * with its batch. No tag at hand: the general way.
  */
-static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bio, struct block_device *b,
+static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bio, uint64_t phys, struct block_device *b,
 								   struct request_queue *q, unsigned cpu,
 								   struct blk_plug *plug)
 {
@@ -414,7 +427,7 @@ static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bi
 		submit_bio_slow(bio, submit_time(plug)); /* searches every word, or waits for a tag */
 		return;
 	}
-	struct request *rq = rq_fill_fast(q, hctx, tag, bio, b, submit_time(plug));
+	struct request *rq = rq_fill_fast(q, hctx, tag, bio, phys, b, submit_time(plug));
 	if (plug) {
 		plug_add(plug, rq);
 		return;
@@ -430,14 +443,14 @@ static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bi
  * is read once per batch (plug_time). The general path takes it when it may
  * merge with the plug's last request, or in an interrupt, which must not
  * touch the task's plug. */
-static inline __attribute__((always_inline)) void submit_bio_plugged(struct bio *bio, struct block_device *b,
+static inline __attribute__((always_inline)) void submit_bio_plugged(struct bio *bio, uint64_t phys, struct block_device *b,
 								      unsigned cpu, struct blk_plug *plug)
 {
 	if (__builtin_expect(plug_slow(plug, b->start_sector + bio->sector), 0)) {
 		submit_bio_slow(bio, blk_in_irq() ? blk_now_ns() : plug_time(plug));
 		return;
 	}
-	submit_bio_fast(bio, b, b->q, cpu, plug);
+	submit_bio_fast(bio, phys, b, b->q, cpu, plug);
 }
 
 /* Anything submit_bio's fast paths do not take. */
@@ -459,7 +472,8 @@ void submit_bio(struct bio *bio)
 	bio->remaining = 1;
 	bio->status = BLK_STS_OK;
 	struct blk_plug *plug = cpu_plug[cpu].plug;
-	if (__builtin_expect(!bio_is_fast(bio, b), 0)) {
+	uint64_t phys; /* of its one vec */
+	if (__builtin_expect(!bio_is_fast(bio, b, &phys), 0)) {
 		submit_bio_general(bio, plug);
 		return;
 	}
@@ -468,10 +482,10 @@ void submit_bio(struct bio *bio)
 		if (stopped)
 			submit_bio_general(bio, plug); /* a frozen or quiesced queue */
 		else
-			submit_bio_plugged(bio, b, cpu, plug);
+			submit_bio_plugged(bio, phys, b, cpu, plug);
 		return;
 	}
-	submit_bio_fast(bio, b, q, cpu, NULL);
+	submit_bio_fast(bio, phys, b, q, cpu, NULL);
 }
 
 void blk_flush_plug(void)

@@ -564,11 +564,9 @@ static blk_status_t build_rw(struct nvme_ctrl *c, struct nvme_ns *ns, struct req
 	sqe->cdw12 = (nlb - 1) | ((rq->cmd_flags & REQ_FUA) ? NVME_RW_FUA : 0);
 	if (rq->op == REQ_OP_WRITE_ZEROES)
 		return BLK_STS_OK;
-	/* one piece of one vec: contiguous memory, often within two pages */
-	const struct bio *bio = rq->slices[0].bio;
-	if (rq->nr_slices == 1 && bio->nr_vecs == 1 &&
-	    nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), c->page_size, &sqe->prp1,
-			    &sqe->prp2))
+	/* one segment: contiguous memory, often within two pages */
+	if (rq->nr_phys_segments == 1 &&
+	    nvme_prp_simple(rq->seg_phys, blk_rq_bytes(rq), c->page_size, &sqe->prp1, &sqe->prp2))
 		return BLK_STS_OK;
 	struct seg_ctx s;
 	blk_rq_seg_iter_init(&s.it, rq);
@@ -621,7 +619,7 @@ _Static_assert(NVME_CMD_READ - REQ_OP_READ == NVME_CMD_READ && NVME_CMD_READ - R
 	       "the opcode of a read or write is NVME_CMD_READ - op");
 static inline bool rw_simple_shape(const struct request *rq)
 {
-	return rq->op <= REQ_OP_WRITE && rq->nr_slices == 1 && rq->slices[0].bio->nr_vecs == 1;
+	return rq->op <= REQ_OP_WRITE && rq->nr_phys_segments == 1;
 }
 
 /* Under sq_lock, for a request of rw_simple_shape: its SQ entry at tail,
@@ -632,12 +630,10 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 								  uint32_t page_size, struct request *rq,
 								  uint16_t tail)
 {
-	const struct bio *bio = rq->slices[0].bio;
 	struct nvme_sqe *s = &q->sq[tail];
 	/* the PRPs first, straight into the slot: when they do not fit, the
 	 * slot is not the SQ's yet (the tail has not moved) */
-	if (!nvme_prp_simple(bio->vecs[0].phys + rq->slices[0].offset, blk_rq_bytes(rq), page_size, &s->prp1,
-			     &s->prp2))
+	if (!nvme_prp_simple(rq->seg_phys, blk_rq_bytes(rq), page_size, &s->prp1, &s->prp2))
 		return false;
 	/* then the other fields it sets, in order, each stored as soon as it is known */
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);

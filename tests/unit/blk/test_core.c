@@ -90,6 +90,10 @@ static void fake_transfer(struct request *rq, struct call *c)
 		total += s.len;
 	}
 	assert_int_equal(total, blk_rq_bytes(rq)); /* the segments add up to the request */
+	if (rq->nr_phys_segments == 1) { /* a driver may take the one segment from seg_phys */
+		assert_int_equal(c->nr_segs, 1);
+		assert_int_equal(rq->seg_phys, c->segs[0].phys);
+	}
 }
 
 static blk_status_t fake_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last)
