@@ -189,10 +189,14 @@ static void sq_push(struct nvme_queue *q, const struct nvme_sqe *sqe)
 	q->submitted++;
 }
 
-static bool cqe_pending(const struct nvme_queue *q)
+/* Whether a CQE's status word (at cq_head) is new: its phase bit is the
+ * one the controller writes in this pass over the ring. */
+static inline bool cqe_is_new(const struct nvme_queue *q, uint16_t status)
 {
-	return NVME_CQE_PHASE(q->cq[q->cq_head].status) == q->cq_phase;
+	return !((status ^ q->cq_phase) & 1);
 }
+
+static bool cqe_pending(const struct nvme_queue *q) { return cqe_is_new(q, q->cq[q->cq_head].status); }
 
 static void cq_advance(struct nvme_queue *q)
 {
@@ -347,6 +351,14 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
 
 /* ---- I/O completion ---- */
 
+/* What cid_rqs holds for the tag bits of no tag: a request whose cid
+ * (tag bits 0, generation 0) no CQE naming those bits can carry. */
+static struct {
+	struct request rq;
+	struct nvme_cmd cmd;
+} no_request;
+_Static_assert(offsetof(__typeof__(no_request), cmd) == sizeof(struct request), "the command is the request's pdu");
+
 /* The request a CQE names, if its SQ id and SQ head are possible and its
  * tag is one of q's, and it was submitted with exactly the CQE's cid (so a
  * stale generation is no match); NULL: the CQE is bogus. The caller then
@@ -356,10 +368,9 @@ static int create_sq(struct nvme_ctrl *c, struct nvme_queue *q)
  * (unsigned) when it is not, so one compare checks both. */
 static inline struct request *cqe_request(const struct nvme_queue *q, unsigned cid, uint32_t sq)
 {
-	unsigned tag = cid & NVME_CID_TAG_MASK;
-	if (sq - q->sq_base >= q->depth || tag >= q->nr_tags)
+	if (sq - q->sq_base >= q->depth)
 		return NULL;
-	struct request *rq = q->rqs[tag];
+	struct request *rq = q->cid_rqs[cid & NVME_CID_TAG_MASK]; /* every tag bits have an entry */
 	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	return cmd->cid == cid ? rq : NULL;
 }
@@ -457,8 +468,8 @@ static inline __attribute__((always_inline)) void reap_cqe(struct nvme_queue *q,
 
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
  * controller is being disabled: its queues are going, so there is nothing
- * to tell, and cq_doorbells_off has turned them off). Returns the number of entries reaped, bogus ones included. The
- * caller holds cq_lock with interrupts off; a completion's end_io may submit
+ * to tell, and cq_doorbells_off has turned them off). Returns the number of
+ * entries reaped, bogus ones included. The caller holds cq_lock with interrupts off; a completion's end_io may submit
  * (sq_lock) but never reaps this CQ, so cq_head, cq_phase and the batch are
  * ours. The pass's first request is ended alone; those after it in one
  * batch (q->batch), whose tags are freed together at the end of the pass:
@@ -469,7 +480,7 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 {
 	const volatile struct nvme_cqe *e = &q->cq[q->cq_head];
 	uint16_t status = e->status;
-	if (NVME_CQE_PHASE(status) != q->cq_phase)
+	if (!cqe_is_new(q, status))
 		return 0;
 	/* One completion time for the pass (the latency statistics' end): a
 	 * clock read per interrupt, not per request. */
@@ -478,13 +489,13 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 	reap_cqe(q, e, status, now, NULL);
 	e = &q->cq[q->cq_head];
 	status = e->status;
-	if (NVME_CQE_PHASE(status) == q->cq_phase) {
+	if (cqe_is_new(q, status)) {
 		do {
 			reap_cqe(q, e, status, now, &q->batch);
 			n++;
 			e = &q->cq[q->cq_head];
 			status = e->status;
-		} while (NVME_CQE_PHASE(status) == q->cq_phase);
+		} while (cqe_is_new(q, status));
 		blk_mq_comp_batch_flush(&q->batch);
 	}
 	write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head, true);
@@ -737,6 +748,8 @@ static int nvme_poll(struct blk_mq_hw_ctx *hctx)
 	return process_cq(hctx->driver_data);
 }
 
+#define CID_RQS_BYTES ((NVME_CID_TAG_MASK + 1) * sizeof(struct request *))
+
 static int nvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned index)
 {
 	struct nvme_ctrl *c = data;
@@ -746,6 +759,12 @@ static int nvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data, unsigned index
 	q->tags = hctx->tags;
 	q->rqs = hctx->rqs;
 	q->nr_tags = hctx->tags->nr_tags;
+	if (q->nr_tags > NVME_CID_TAG_MASK + 1) /* io_queue_depth is at most 1024 */
+		return -EINVAL;
+	if (!q->cid_rqs && !(q->cid_rqs = blk_alloc_pages(dma_order(CID_RQS_BYTES))))
+		return -ENOMEM;
+	for (unsigned i = 0; i <= NVME_CID_TAG_MASK; i++)
+		q->cid_rqs[i] = i < q->nr_tags ? q->rqs[i] : &no_request.rq;
 	for (unsigned tag = 0; tag < q->nr_tags; tag++) { /* each cid carries its tag from now on */
 		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(q->rqs[tag]);
 		cmd->cid = (uint16_t)((cmd->cid & ~NVME_CID_TAG_MASK) | tag); /* a generation is kept */

@@ -60,7 +60,10 @@ struct nvme_queue {
 	/* the reap pass's tags, freed at its end; empty between passes */
 	struct blk_mq_comp_batch batch;
 	struct request **rqs;            /* indexed by tag, nr_tags of them */
-	unsigned nr_tags;                /* tags->nr_tags: a CQE's tag is checked against it */
+	unsigned nr_tags;                /* tags->nr_tags */
+	/* indexed by a CQE's tag bits, so by any: rqs, then a request whose cid
+	 * nothing matches (no tag check in the reap loop) */
+	struct request **cid_rqs;
 	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
 	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
 	/* the stall watchdog (nvme_watchdog), on the tick of its CQ's CPU */
