@@ -177,7 +177,10 @@ unit: $(UNIT_BINS)
 # Built -O2 like the kernel; not part of `make test`.
 MB_SRCS := tools/microbench/blkbench.c blk/core.c blk/genhd.c blk/gpt.c lib/crc.c blk/tag_set.c blk/pool.c \
 	blk/tag.c blk/cpumap.c
-$(B)/microbench/blkbench: $(MB_SRCS)
+# every header they may include: with several sources in one gcc run, -MMD records only the last one's
+MB_HDRS := $(wildcard blk/*.h drivers/*.h drivers/nvme/*.h kernel/*.h arch/x86_64/*.h lib/*.h tools/microbench/*.h \
+	tests/unit/blk/*.h tests/unit/drivers/*.h)
+$(B)/microbench/blkbench: $(MB_SRCS) $(MB_HDRS)
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) -O2 -DBLK_MICROBENCH $(MB_SRCS) -o $@
 
@@ -185,7 +188,7 @@ $(B)/microbench/blkbench: $(MB_SRCS)
 NB_SRCS := tools/microbench/nvmebench.c drivers/nvme/nvme.c drivers/nvme/prp.c tests/unit/drivers/fake_nvme.c \
 	tests/unit/drivers/stub_nvme_env.c kernel/affinity.c blk/core.c blk/genhd.c blk/gpt.c lib/crc.c blk/tag_set.c \
 	blk/pool.c blk/tag.c blk/cpumap.c tests/unit/blk/stub_env.c
-$(B)/microbench/nvmebench: $(NB_SRCS)
+$(B)/microbench/nvmebench: $(NB_SRCS) $(MB_HDRS)
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(dir $@) && gcc $(HCFLAGS) -O2 -pthread -DHOST_TEST -DBLK_MICROBENCH $(NB_SRCS) -lcmocka -o $@
 

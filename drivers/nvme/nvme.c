@@ -137,10 +137,11 @@ static int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, unsigned qid, 
 
 /* Whether the controller, which has seen up to event_idx, needs an MMIO
  * doorbell now that the value moves from old to new (the EventIdx rule of
- * Doorbell Buffer Config, §5.8: ring when new passes event_idx). */
+ * Doorbell Buffer Config, §5.8: ring when new passes event_idx), i.e.
+ * whether event_idx is one of old .. new - 1, counted modulo 2^16 from old. */
 static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
 {
-	return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old);
+	return (uint16_t)(event_idx - old) < (uint16_t)(new_idx - old);
 }
 
 /* Writes a doorbell value: to the shadow buffer when there is one, and by
@@ -659,7 +660,10 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 
 static inline uint16_t sq_next(const struct nvme_queue *q, uint16_t tail)
 {
-	return (uint16_t)(tail + 1 == q->depth ? 0 : tail + 1);
+	tail++;
+	if (__builtin_expect(tail == q->depth, 0)) /* a branch: a select costs more when it rarely goes the other way */
+		tail = 0;
+	return tail;
 }
 
 static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, struct request *rq, bool last)
