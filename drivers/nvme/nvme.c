@@ -650,8 +650,8 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 	/* then the other fields it sets, in order, each stored as soon as it is known */
 	uint64_t slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
 	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	s->cdw0_nsid = (uint64_t)ns->nsid << 32 | (uint32_t)cmd->cid << 16 |
-		       (uint8_t)(NVME_CMD_READ - rq->op); /* a read or a write: see above */
+	s->cdw0_nsid = ns->nsid_high | (uint32_t)cmd->cid << 16 |
+		       (NVME_CMD_READ - rq->op); /* a read or a write (1 or 2: see above) */
 	s->cdw10 = (uint32_t)slba;
 	s->cdw11 = (uint32_t)(slba >> 32);
 	s->cdw12 = ((blk_rq_bytes(rq) >> ns->lba_shift) - 1) | (rq->cmd_flags & REQ_FUA ? NVME_RW_FUA : 0);
@@ -1003,7 +1003,8 @@ static void add_namespace(struct nvme_ctrl *c, uint32_t nsid, struct nvme_id_ns 
 		return;
 	}
 	struct nvme_ns *ns = &c->ns[c->nr_ns];
-	*ns = (struct nvme_ns){ .ctrl = c, .nsid = nsid, .lba_shift = f->lbads, .nsze = id->nsze };
+	*ns = (struct nvme_ns){ .ctrl = c, .nsid = nsid, .nsid_high = (uint64_t)nsid << 32, .lba_shift = f->lbads,
+				.nsze = id->nsze };
 	uint32_t bs = 1u << f->lbads;
 	struct queue_limits lim = {
 		.logical_block_size = bs, .physical_block_size = bs,

@@ -88,6 +88,7 @@ struct nvme_ns {
 	struct nvme_ctrl *ctrl;
 	uint32_t nsid;
 	unsigned lba_shift;
+	uint64_t nsid_high;              /* nsid << 32: its place in an SQE's cdw0_nsid */
 	uint64_t nsze;
 	struct request_queue *q;
 	struct block_device *disk;
