@@ -107,6 +107,9 @@ static void dma_free(void *p, size_t bytes) { blk_free_pages(p, dma_order(bytes)
 /* Empty rings, as after creation: the controller's view restarts at 0. */
 static void queue_reset_state(struct nvme_queue *q)
 {
+	q->sq_base_count = nvme_queue_submitted(q); /* the counts go on from the positions reached */
+	q->cq_base_count += (uint64_t)q->cq_laps * q->depth + q->cq_head;
+	q->sq_laps = q->cq_laps = 0;
 	memset(q->sq, 0, (size_t)q->depth * sizeof(struct nvme_sqe));
 	memset((void *)q->cq, 0, (size_t)q->depth * sizeof(struct nvme_cqe));
 	q->sq_tail = q->sq_tail_rung = q->cq_head = 0;
@@ -144,24 +147,24 @@ static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
 	return (uint16_t)(event_idx - old) < (uint16_t)(new_idx - old);
 }
 
-/* Writes a doorbell value: to the shadow buffer when there is one, and by
- * MMIO only when the EventIdx asks for it. A CQ's doorbells may be off
- * (cq_doorbells_off: both pointers NULL): then nothing is written. */
-static inline __attribute__((always_inline)) void write_doorbell(struct nvme_queue *q, volatile uint32_t *mmio,
-								  volatile uint32_t *shadow,
-								  volatile uint32_t *eventidx, uint16_t value,
-								  bool may_be_off)
+/* Writes a doorbell value, the SQ's tail or (cq) the CQ's head: to the
+ * shadow buffer when there is one, and by MMIO only when the EventIdx asks
+ * for it. A CQ's doorbells may be off (cq_doorbells_off: both pointers NULL,
+ * read here, each once): then nothing is written. */
+static inline __attribute__((always_inline)) void write_doorbell(struct nvme_queue *q, bool cq, uint16_t value)
 {
+	volatile uint32_t *shadow = cq ? q->shadow_cq : q->shadow_sq;
 	if (shadow) {
 		uint16_t old = (uint16_t)*shadow;
 		*shadow = value;
 		q->shadow_writes++;
 		mb(); /* the shadow value must be visible before we read EventIdx */
-		if (!need_event((uint16_t)*eventidx, value, old))
+		if (!need_event((uint16_t)*(cq ? q->eventidx_cq : q->eventidx_sq), value, old))
 			return;
-	} else if (may_be_off && !mmio) {
-		return;
 	}
+	volatile uint32_t *mmio = cq ? __atomic_load_n(&q->cq_db, __ATOMIC_RELAXED) : q->sq_db;
+	if (cq && !mmio)
+		return;
 	mmio_write32(mmio, value);
 	q->doorbells++;
 }
@@ -172,7 +175,7 @@ static inline __attribute__((always_inline)) void write_doorbell(struct nvme_que
 static inline __attribute__((always_inline)) void ring_sq_at(struct nvme_queue *q, uint16_t tail)
 {
 	dma_wmb(); /* the SQ entries must be visible before the doorbell (or its shadow) */
-	write_doorbell(q, q->sq_db, q->shadow_sq, q->eventidx_sq, tail, false);
+	write_doorbell(q, false, tail);
 	q->sq_tail_rung = tail;
 }
 
@@ -183,11 +186,12 @@ static void ring_sq(struct nvme_queue *q)
 		ring_sq_at(q, q->sq_tail);
 }
 
+static inline uint16_t sq_next(struct nvme_queue *q, uint16_t tail);
+
 static void sq_push(struct nvme_queue *q, const struct nvme_sqe *sqe)
 {
 	q->sq[q->sq_tail] = *sqe;
-	q->sq_tail = (uint16_t)(q->sq_tail + 1 == q->depth ? 0 : q->sq_tail + 1);
-	q->submitted++;
+	q->sq_tail = sq_next(q, q->sq_tail);
 }
 
 /* Whether a CQE's status word (at cq_head) is new: its phase bit is the
@@ -204,6 +208,7 @@ static void cq_advance(struct nvme_queue *q)
 	if (++q->cq_head == q->depth) {
 		q->cq_head = 0;
 		q->cq_phase ^= 1;
+		q->cq_laps++;
 	}
 }
 
@@ -288,7 +293,6 @@ int nvme_admin_sync(struct nvme_ctrl *c, struct nvme_sqe *sqe, uint32_t *result)
 			other_admin_cqe(c, &cqe);
 			continue;
 		}
-		q->completed++;
 		if (result)
 			*result = cqe.result;
 		err = status_to_blk(cqe.status) == BLK_STS_OK ? 0 : -EIO;
@@ -418,11 +422,11 @@ static inline void cmd_retire(struct nvme_cmd *cmd)
 	cmd->aborted = false;
 }
 
-/* rq, out of flight now, is done with: counted, and its cid moves on. */
-static inline void cqe_done(struct nvme_queue *q, struct request *rq)
+/* rq, out of flight now, is done with (nvme_queue_completed counts it):
+ * its cid moves on. */
+static inline void cqe_done(struct request *rq)
 {
 	struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	q->completed++;
 	cmd->retries = 0;
 	cmd_retire(cmd);
 }
@@ -437,7 +441,7 @@ __attribute__((noinline, cold)) static void cqe_slow(struct nvme_queue *q, struc
 		drop_cqe(q, (uint16_t)cid, (uint16_t)(sq >> 16), (uint16_t)sq);
 		return;
 	}
-	cqe_done(q, rq);
+	cqe_done(rq);
 	blk_mq_end_request_at(rq, status & NVME_CQE_STATUS_MASK ? cqe_error(q, rq, status) : BLK_STS_OK, now);
 }
 
@@ -457,7 +461,7 @@ static inline __attribute__((always_inline)) void reap_cqe(struct nvme_queue *q,
 	if (__builtin_expect(rq != NULL, 1) && !(status & NVME_CQE_STATUS_MASK) &&
 	    __builtin_expect(__atomic_compare_exchange_n(&rq->state, &in_flight, RQ_COMPLETE, false,
 							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED), 1)) {
-		cqe_done(q, rq);
+		cqe_done(rq);
 		if (b)
 			blk_mq_end_request_batch(rq, now, b);
 		else
@@ -499,7 +503,7 @@ static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queu
 		} while (cqe_is_new(q, status));
 		blk_mq_comp_batch_flush(&q->batch);
 	}
-	write_doorbell(q, q->cq_db, q->shadow_cq, q->eventidx_cq, q->cq_head, true);
+	write_doorbell(q, true, q->cq_head);
 	return n;
 }
 
@@ -658,11 +662,15 @@ static inline __attribute__((always_inline)) bool sqe_rw_simple(struct nvme_queu
 	return true;
 }
 
-static inline uint16_t sq_next(const struct nvme_queue *q, uint16_t tail)
+/* The SQ slot after tail (the caller holds sq_lock and moves sq_tail there
+ * after filling tail): a lap of the ring is counted at the wrap. */
+static inline uint16_t sq_next(struct nvme_queue *q, uint16_t tail)
 {
 	tail++;
-	if (__builtin_expect(tail == q->depth, 0)) /* a branch: a select costs more when it rarely goes the other way */
+	if (__builtin_expect(tail == q->depth, 0)) { /* a branch: a select costs more when it rarely goes the other way */
 		tail = 0;
+		q->sq_laps++;
+	}
 	return tail;
 }
 
@@ -675,7 +683,6 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	if (ok) {
 		uint16_t tail = sq_next(q, q->sq_tail);
 		q->sq_tail = tail;
-		q->submitted++;
 		if (last)
 			ring_sq_at(q, tail); /* new: the entry just written */
 	}
@@ -733,7 +740,6 @@ static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request
 		tail = sq_next(q, tail);
 	}
 	q->sq_tail = tail;
-	q->submitted += n;
 	ring_sq(q);
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	return rq;
@@ -1373,8 +1379,8 @@ void nvme_reset_after(struct nvme_ctrl *c, uint64_t ms)
  */
 static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 {
-	uint64_t done = __atomic_load_n(&q->completed, __ATOMIC_RELAXED);
-	uint64_t gone = __atomic_load_n(&q->submitted, __ATOMIC_RELAXED) - __atomic_load_n(&q->reclaimed, __ATOMIC_RELAXED);
+	uint64_t done = nvme_queue_completed(q);
+	uint64_t gone = nvme_queue_submitted(q) - __atomic_load_n(&q->reclaimed, __ATOMIC_RELAXED);
 	if (done != q->wd_completed || done >= gone) { /* moving, or nothing outstanding */
 		q->wd_completed = done;
 		q->wd_stuck_since = 0;

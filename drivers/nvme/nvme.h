@@ -64,7 +64,11 @@ struct nvme_queue {
 	/* indexed by a CQE's tag bits, so by any: rqs, then a request whose cid
 	 * nothing matches (no tag check in the reap loop) */
 	struct request **cid_rqs;
-	uint64_t submitted, completed, doorbells, interrupts, bogus, timeouts, aborts;
+	/* submitted and completed are counted by the rings' positions (see
+	 * nvme_queue_submitted): laps of each ring, and the counts before the
+	 * last reset set them back to 0 */
+	uint64_t sq_laps, cq_laps, sq_base_count, cq_base_count;
+	uint64_t doorbells, interrupts, bogus, timeouts, aborts;
 	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
 	/* the stall watchdog (nvme_watchdog), on the tick of its CQ's CPU */
 	uint64_t reclaimed;              /* commands a reset took back (requeued or failed) */
@@ -128,6 +132,19 @@ struct nvme_ctrl {
 };
 
 #define NVME_MAX_RETRIES 3
+
+/* Commands the queue has sent since it was set up, and those that came back
+ * (every CQE reaped but the bogus ones): from the positions the I/O path
+ * moves anyway, so it counts nothing per command. From another CPU, a
+ * snapshot that may be a lap off while that CPU wraps a ring. */
+static inline uint64_t nvme_queue_submitted(const struct nvme_queue *q)
+{
+	return q->sq_base_count + q->sq_laps * q->depth + q->sq_tail;
+}
+static inline uint64_t nvme_queue_completed(const struct nvme_queue *q)
+{
+	return q->cq_base_count + q->cq_laps * q->depth + q->cq_head - q->bogus;
+}
 
 /* Brings up a controller whose name, pdev (for MSI-X) and bar are set, the
  * rest zeroed: the work of the PCI probe after the BAR is mapped, and what a

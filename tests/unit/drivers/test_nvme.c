@@ -192,11 +192,11 @@ static void check_invariant(void)
 	for (unsigned qid = 1; qid <= T.c->nr_io; qid++) {
 		struct nvme_queue *q = ioq(qid);
 		assert_int_equal(blk_mq_tags_in_use(q->tags), 0);
-		assert_true(q->completed <= q->submitted);
+		assert_true(nvme_queue_completed(q) <= nvme_queue_submitted(q));
 		/* without a reset every command the queue sent came back, OK or
 		 * not (a reset drops what the controller held: requeued or failed) */
 		if (T.c->resets == 0)
-			assert_int_equal(q->submitted, q->completed);
+			assert_int_equal(nvme_queue_submitted(q), nvme_queue_completed(q));
 		/* the fields the fast path does not store (sqe_rw_simple) stayed
 		 * zero in every slot, whatever commands went through it */
 		for (unsigned i = 0; i < q->depth; i++) {
@@ -255,8 +255,8 @@ static void test_read_write_both_block_sizes(void **state)
 	uint8_t *buf = dma_buf(64 * 1024, &order), *back = dma_buf(64 * 1024, &order);
 	uint64_t sub0[CPUS + 1], done0[CPUS + 1];
 	for (unsigned qid = 1; qid <= CPUS; qid++) { /* the GPT scan of blk_add_disk read some already */
-		sub0[qid] = ioq(qid)->submitted;
-		done0[qid] = ioq(qid)->completed;
+		sub0[qid] = nvme_queue_submitted(ioq(qid));
+		done0[qid] = nvme_queue_completed(ioq(qid));
 	}
 	for (unsigned cpu = 0; cpu < CPUS; cpu++) { /* each CPU's own queue */
 		stub_set_cpu(cpu);
@@ -275,8 +275,8 @@ static void test_read_write_both_block_sizes(void **state)
 	}
 	stub_set_cpu(0);
 	for (unsigned qid = 1; qid <= CPUS; qid++) {
-		assert_int_equal(ioq(qid)->submitted - sub0[qid], 4);
-		assert_int_equal(ioq(qid)->completed - done0[qid], 4);
+		assert_int_equal(nvme_queue_submitted(ioq(qid)) - sub0[qid], 4);
+		assert_int_equal(nvme_queue_completed(ioq(qid)) - done0[qid], 4);
 		assert_true(stub_irqs(qid) > 0); /* completions came by interrupt on the queue's vector */
 	}
 	/* a misaligned length on the 4096-byte namespace never reaches the device */
@@ -314,7 +314,7 @@ static void test_queue_wrap_and_phase(void **state)
 	attach_ok();
 	struct nvme_queue *q = ioq(1);
 	assert_int_equal(q->depth, 4);
-	uint64_t sub0 = q->submitted, done0 = q->completed; /* the GPT scan's reads */
+	uint64_t sub0 = nvme_queue_submitted(q), done0 = nvme_queue_completed(q); /* the GPT scan's reads */
 	unsigned order;
 	uint8_t *buf = dma_buf(3 * 4096, &order);
 	unsigned phase_flips = 0;
@@ -335,16 +335,16 @@ static void test_queue_wrap_and_phase(void **state)
 			phase = q->cq_phase;
 		}
 	}
-	assert_int_equal(q->submitted - sub0, 60);
-	assert_int_equal(q->completed - done0, 60);
+	assert_int_equal(nvme_queue_submitted(q) - sub0, 60);
+	assert_int_equal(nvme_queue_completed(q) - done0, 60);
 	assert_int_equal(q->bogus, 0);
 	/* each command's cid still names its own tag, whatever its generation */
 	for (unsigned tag = 0; tag < q->nr_tags; tag++) {
 		const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(q->rqs[tag]);
 		assert_int_equal(cmd->cid & NVME_CID_TAG_MASK, cmd->cid ? tag : 0);
 	}
-	assert_int_equal(q->cq_head, q->completed % 4);
-	assert_int_equal(q->cq_phase, (1 + q->completed / 4) & 1); /* flipped at each wrap */
+	assert_int_equal(q->cq_head, nvme_queue_completed(q) % 4);
+	assert_int_equal(q->cq_phase, (1 + nvme_queue_completed(q) / 4) & 1); /* flipped at each wrap */
 	assert_true(phase_flips >= 5);
 	check_invariant();
 }
@@ -391,14 +391,14 @@ static void test_error_status(void **state)
 	attach_ok();
 	unsigned order;
 	uint8_t *buf = dma_buf(4096, &order);
-	uint64_t done0 = ioq(1)->completed;
+	uint64_t done0 = nvme_queue_completed(ioq(1));
 	inject(FAKE_FAULT_STATUS, FAKE_NVME_STATUS(FAKE_SCT_MEDIA, FAKE_SC_UNRECOVERED_READ, 1), false);
 	assert_int_equal(rw(disk(0), REQ_OP_READ, 8, buf, 4096, false), BLK_STS_IOERR);
 	assert_true(stub_log_has("failed: status type 2 code 0x81 (do not retry)"));
 	assert_int_equal(T.err, 1);
 	/* the next one is fine */
 	assert_int_equal(rw(disk(0), REQ_OP_READ, 8, buf, 4096, false), BLK_STS_OK);
-	assert_int_equal(ioq(1)->completed - done0, 2);
+	assert_int_equal(nvme_queue_completed(ioq(1)) - done0, 2);
 	assert_int_equal(disk(0)->stats[0].errors, 1);
 	check_invariant();
 }
@@ -433,7 +433,7 @@ static void test_stale_cid(void **state)
 	unsigned order;
 	uint8_t *buf = dma_buf(4096, &order);
 	assert_int_equal(rw(disk(0), REQ_OP_READ, 8, buf, 4096, false), BLK_STS_OK);
-	uint64_t done0 = ioq(1)->completed;
+	uint64_t done0 = nvme_queue_completed(ioq(1));
 	inject(FAKE_FAULT_STALE_CID, 0, false);
 	blk_status_t st = rw(disk(0), REQ_OP_READ, 16, buf, 4096, true);
 	struct nvme_queue *q = ioq(1);
@@ -441,7 +441,7 @@ static void test_stale_cid(void **state)
 	assert_true(stub_log_has("stale completion"));
 	assert_int_equal(q->aborts, 1);
 	assert_int_equal(st, BLK_STS_IOERR);
-	assert_int_equal(q->completed - done0, 1); /* the Abort's "abort requested" */
+	assert_int_equal(nvme_queue_completed(q) - done0, 1); /* the Abort's "abort requested" */
 	check_invariant();
 }
 
@@ -566,12 +566,12 @@ static void test_cq_cpu_reapers(void **state)
 	while (stub_nvme_idle())
 		;
 	assert_false(t.done);
-	uint64_t done0 = ioq(2)->completed;
+	uint64_t done0 = nvme_queue_completed(ioq(2));
 	assert_int_equal(nvme_reset_ctrl(T.c), 0);
 	assert_true(t.done);
 	assert_int_equal(t.ends, 1);
 	assert_int_equal(t.bio.status, BLK_STS_OK);
-	assert_int_equal(ioq(2)->completed - done0, 1);
+	assert_int_equal(nvme_queue_completed(ioq(2)) - done0, 1);
 	assert_int_equal(disk(0)->q->requeues, 0);
 	assert_int_equal(ioq(2)->cq_cpu, 1); /* kept across the reset */
 	stub_nvme_lose_irqs(false);
@@ -711,7 +711,7 @@ static void test_poll_queue(void **state)
 		blk_mq_poll(disk(0)->q->ctxs[0].hctxs[HCTX_TYPE_POLL]);
 	}
 	assert_int_equal(t.bio.status, BLK_STS_OK);
-	assert_int_equal(pq->completed, 1);
+	assert_int_equal(nvme_queue_completed(pq), 1);
 	uint64_t irqs_after = 0;
 	for (unsigned e = 0; e < 8; e++)
 		irqs_after += stub_irqs(e);
