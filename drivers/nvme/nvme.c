@@ -112,7 +112,7 @@ static void queue_reset_state(struct nvme_queue *q)
 	q->sq_laps = q->cq_laps = 0;
 	memset(q->sq, 0, (size_t)q->depth * sizeof(struct nvme_sqe));
 	memset((void *)q->cq, 0, (size_t)q->depth * sizeof(struct nvme_cqe));
-	q->sq_tail = q->sq_tail_rung = q->cq_head = 0;
+	q->sq_tail = q->cq_head = 0;
 	q->cq_phase = 1;
 }
 
@@ -176,15 +176,13 @@ static inline __attribute__((always_inline)) void ring_sq_at(struct nvme_queue *
 {
 	dma_wmb(); /* the SQ entries must be visible before the doorbell (or its shadow) */
 	write_doorbell(q, false, tail);
-	q->sq_tail_rung = tail;
 }
 
-/* The SQ doorbell, if entries were added since it was last written. */
-static void ring_sq(struct nvme_queue *q)
-{
-	if (q->sq_tail != q->sq_tail_rung)
-		ring_sq_at(q, q->sq_tail);
-}
+/* The SQ doorbell for every entry written so far (sq_lock held). Callers
+ * ring when they have added entries or may have (commit_rqs): the same tail
+ * again costs nothing with shadow doorbells (EventIdx asks for no MMIO),
+ * one redundant MMIO write without. */
+static void ring_sq(struct nvme_queue *q) { ring_sq_at(q, q->sq_tail); }
 
 static inline uint16_t sq_next(struct nvme_queue *q, uint16_t tail);
 
@@ -740,7 +738,8 @@ static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request
 		tail = sq_next(q, tail);
 	}
 	q->sq_tail = tail;
-	ring_sq(q);
+	if (n)
+		ring_sq_at(q, tail);
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	return rq;
 }
@@ -1394,7 +1393,7 @@ static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 	if (now - q->wd_stuck_since < NVME_STALL_MS * MSEC)
 		return;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	mmio_write32(q->sq_db, q->sq_tail_rung);
+	mmio_write32(q->sq_db, q->sq_tail); /* every entry before it is whole (sq_lock) */
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	/* on its CPU, in the tick, no reaper runs meanwhile; else under cq_lock.
 	 * A reset starting meanwhile may have turned the doorbell off. */

@@ -41,7 +41,7 @@ struct nvme_queue {
 	volatile uint32_t *shadow_sq, *shadow_cq, *eventidx_sq, *eventidx_cq;
 	uint32_t page_size;              /* the controller's (CC.MPS), for the PRPs */
 	uint32_t sq_base;                /* qid << 16: a CQE's SQ id << 16 | SQ head minus this is < depth */
-	uint16_t sq_tail, sq_tail_rung;  /* tail written to the doorbell last */
+	uint16_t sq_tail;                /* the next entry's slot */
 	uint16_t cq_head;
 	uint8_t cq_phase;
 	int irq;                         /* -1: polled */
