@@ -159,6 +159,12 @@ uint32_t irq_dest_apic_id(int irq) { return irq_get(irq) ? cpus[descs[irq].cpu].
 uint8_t irq_vector(int irq) { return irq_get(irq) ? descs[irq].vector : 0; }
 int irq_cpu(int irq) { return irq_get(irq) ? (int)descs[irq].cpu : -1; }
 
+uint64_t irq_count(int irq)
+{
+	const struct irq_desc *d = irq_get(irq);
+	return d ? __atomic_load_n(&cpus[d->cpu].irq_count[d->vector], __ATOMIC_RELAXED) : 0;
+}
+
 uint64_t irq_count_cpu(unsigned cpu)
 {
 	uint64_t n = 0;

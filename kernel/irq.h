@@ -55,6 +55,10 @@ int irq_cpu(int irq);
 
 /* Interrupts taken by this CPU on the fixed vectors, and on all vectors. */
 uint64_t irq_count_cpu(unsigned cpu);
+/* Deliveries of irq since it was requested (its vector's count on its CPU,
+ * as the `irq` command shows it); 0 for an irq not in use. Drivers show
+ * their interrupts from here rather than counting them again. */
+uint64_t irq_count(int irq);
 /* Registers fn (may be NULL: the interrupt only wakes the CPU) for a fixed
  * vector that means the same on every CPU: timer, call IPI, legacy pins. */
 void irq_set_system(uint8_t vector, irq_handler_t fn, void *arg, const char *name);

@@ -528,7 +528,6 @@ static int process_cq(struct nvme_queue *q)
 static void nvme_irq(void *arg)
 {
 	struct nvme_queue *q = arg;
-	q->interrupts++;
 	spin_lock(&q->cq_lock);
 	reap_cq_locked(q);
 	spin_unlock(&q->cq_lock);
@@ -539,7 +538,6 @@ static void nvme_irq(void *arg)
 static void nvme_irq_local(void *arg)
 {
 	struct nvme_queue *q = arg;
-	q->interrupts++;
 	reap_cq_locked(q);
 }
 
@@ -548,7 +546,6 @@ static void nvme_irq_local(void *arg)
 static void nvme_admin_irq(void *arg)
 {
 	struct nvme_queue *q = arg;
-	q->interrupts++;
 	if (spin_trylock(&q->ctrl->admin_lock)) {
 		reap_admin_events(q->ctrl);
 		spin_unlock(&q->ctrl->admin_lock);

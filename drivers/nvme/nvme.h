@@ -68,7 +68,7 @@ struct nvme_queue {
 	 * nvme_queue_submitted): laps of each ring, and the counts before the
 	 * last reset set them back to 0 */
 	uint64_t sq_laps, cq_laps, sq_base_count, cq_base_count;
-	uint64_t doorbells, interrupts, bogus, timeouts, aborts;
+	uint64_t doorbells, bogus, timeouts, aborts; /* its interrupts: irq_count(irq) */
 	uint64_t shadow_writes;          /* doorbell updates that went to the shadow buffer */
 	/* the stall watchdog (nvme_watchdog), on the tick of its CQ's CPU */
 	uint64_t reclaimed;              /* commands a reset took back (requeued or failed) */

@@ -375,6 +375,7 @@ static void print_queue(const struct nvme_ctrl *c, const struct nvme_queue *q)
 {
 	char cpu[8], db[16], irq[16];
 	const struct irq_desc *d = q->irq >= 0 ? irq_get(q->irq) : NULL;
+	uint64_t irqs = d ? irq_count(q->irq) : 0;
 	if (d)
 		snprintf(cpu, sizeof(cpu), "%u", d->cpu);
 	else
@@ -382,17 +383,17 @@ static void print_queue(const struct nvme_ctrl *c, const struct nvme_queue *q)
 	printf("q%-4u %-7s %6s %10llu %10llu %10llu %10llu %6llu %8llu %6llu %6s %6s\n", q->qid,
 	       queue_type(c, q->qid), cpu, (unsigned long long)nvme_queue_submitted(q),
 	       (unsigned long long)nvme_queue_completed(q),
-	       (unsigned long long)q->doorbells, (unsigned long long)q->interrupts, (unsigned long long)q->bogus,
+	       (unsigned long long)q->doorbells, (unsigned long long)irqs, (unsigned long long)q->bogus,
 	       (unsigned long long)q->timeouts, (unsigned long long)q->aborts,
 	       q->qid ? ratio(db, sizeof(db), q->doorbells, nvme_queue_completed(q)) : "-",
-	       q->qid ? ratio(irq, sizeof(irq), q->interrupts, nvme_queue_completed(q)) : "-");
+	       q->qid ? ratio(irq, sizeof(irq), irqs, nvme_queue_completed(q)) : "-");
 }
 
 static int nvme_stats(struct nvme_ctrl *c, struct nvme_ns *ns)
 {
 	(void)ns;
 	struct nvme_queue sum = { 0 };
-	uint64_t submitted = 0, completed = 0;
+	uint64_t submitted = 0, completed = 0, interrupts = 0;
 	char db[16], irq[16];
 	printf("%s: %u/%u/%u default/read/poll I/O queues, resets %llu, async event requests outstanding %u\n",
 	       c->name, c->nr_default, c->nr_read, c->nr_poll, (unsigned long long)c->resets, c->aers_outstanding);
@@ -406,14 +407,14 @@ static int nvme_stats(struct nvme_ctrl *c, struct nvme_ns *ns)
 		completed += nvme_queue_completed(q);
 		sum.doorbells += q->doorbells;
 		sum.shadow_writes += q->shadow_writes;
-		sum.interrupts += q->interrupts;
+		interrupts += q->irq >= 0 ? irq_count(q->irq) : 0;
 		sum.timeouts += q->timeouts;
 		sum.aborts += q->aborts;
 		sum.kicks += q->kicks;
 	}
 	printf("%s: I/O queues: %llu submitted, %llu completed, %s doorbells/IO, %s interrupts/IO, %llu timeouts, "
 	       "%llu aborts\n", c->name, (unsigned long long)submitted, (unsigned long long)completed,
-	       ratio(db, sizeof(db), sum.doorbells, completed), ratio(irq, sizeof(irq), sum.interrupts, completed),
+	       ratio(db, sizeof(db), sum.doorbells, completed), ratio(irq, sizeof(irq), interrupts, completed),
 	       (unsigned long long)sum.timeouts, (unsigned long long)sum.aborts);
 	if (c->queues[1].shadow_sq)
 		printf("%s: shadow doorbells: %llu updates in memory, %llu MMIO doorbell writes, %llu stall kicks\n",
