@@ -378,7 +378,8 @@ static void submit_bio_slow(struct bio *bio, uint64_t now)
  * some of the work: size - 1 catches size 0, and op > WRITE every other op.
  * fast.max_bytes is at most the device size, so nr_sectors - size's sectors
  * cannot wrap; the DMA alignment is below the block size (limits_ok), so a
- * size that is a multiple of blocks satisfies it.
+ * size that is a multiple of blocks satisfies it. *phys_out: the vec's
+ * address, for the request's seg_phys (read here once).
  */
 static inline bool bio_is_fast(const struct bio *bio, const struct block_device *b, uint64_t *phys_out)
 {
@@ -416,9 +417,9 @@ static inline struct request *rq_fill_fast(struct request_queue *q, struct blk_m
  * copy, where the plug's branches fold away), or added to the plug, to go
  * with its batch. No tag at hand: the general way.
  */
-static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bio, uint64_t phys, struct block_device *b,
-								   struct request_queue *q, unsigned cpu,
-								   struct blk_plug *plug)
+static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bio, uint64_t phys,
+								   struct block_device *b, struct request_queue *q,
+								   unsigned cpu, struct blk_plug *plug)
 {
 	struct blk_mq_ctx *ctx = &q->ctxs[cpu];
 	struct blk_mq_hw_ctx *hctx = ctx->rw_hctx[bio->op | (bio->flags & REQ_HIPRI)];
@@ -443,8 +444,9 @@ static inline __attribute__((always_inline)) void submit_bio_fast(struct bio *bi
  * is read once per batch (plug_time). The general path takes it when it may
  * merge with the plug's last request, or in an interrupt, which must not
  * touch the task's plug. */
-static inline __attribute__((always_inline)) void submit_bio_plugged(struct bio *bio, uint64_t phys, struct block_device *b,
-								      unsigned cpu, struct blk_plug *plug)
+static inline __attribute__((always_inline)) void submit_bio_plugged(struct bio *bio, uint64_t phys,
+								      struct block_device *b, unsigned cpu,
+								      struct blk_plug *plug)
 {
 	if (__builtin_expect(plug_slow(plug, b->start_sector + bio->sector), 0)) {
 		submit_bio_slow(bio, blk_in_irq() ? blk_now_ns() : plug_time(plug));

@@ -362,9 +362,10 @@ static struct {
 } no_request;
 _Static_assert(offsetof(__typeof__(no_request), cmd) == sizeof(struct request), "the command is the request's pdu");
 
-/* The request a CQE names, if its SQ id and SQ head are possible and its
- * tag is one of q's, and it was submitted with exactly the CQE's cid (so a
- * stale generation is no match); NULL: the CQE is bogus. The caller then
+/* The request a CQE names, if its SQ id and SQ head are possible and it
+ * was submitted with exactly the CQE's cid (so a stale generation is no
+ * match, nor tag bits that name no tag: their entry is no_request); NULL:
+ * the CQE is bogus. The caller then
  * takes it out of flight (blk_mq_mark_complete), which a duplicate fails.
  * sq is the CQE's dword 2 (SQ id << 16 | SQ head): with sq_base = qid << 16,
  * sq - sq_base is the SQ head when the SQ id is q's, and at least 65536
@@ -373,7 +374,7 @@ static inline struct request *cqe_request(const struct nvme_queue *q, unsigned c
 {
 	if (sq - q->sq_base >= q->depth)
 		return NULL;
-	struct request *rq = q->cid_rqs[cid & NVME_CID_TAG_MASK]; /* every tag bits have an entry */
+	struct request *rq = q->cid_rqs[cid & NVME_CID_TAG_MASK]; /* an entry for every value */
 	const struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	return cmd->cid == cid ? rq : NULL;
 }
@@ -472,11 +473,12 @@ static inline __attribute__((always_inline)) void reap_cqe(struct nvme_queue *q,
 /* Reaps every new entry, then writes the CQ head doorbell once (unless the
  * controller is being disabled: its queues are going, so there is nothing
  * to tell, and cq_doorbells_off has turned them off). Returns the number of
- * entries reaped, bogus ones included. The caller holds cq_lock with interrupts off; a completion's end_io may submit
- * (sq_lock) but never reaps this CQ, so cq_head, cq_phase and the batch are
- * ours. The pass's first request is ended alone; those after it in one
- * batch (q->batch), whose tags are freed together at the end of the pass:
- * a pass of one pays nothing for the batch.
+ * entries reaped, bogus ones included. The caller holds cq_lock with
+ * interrupts off; a completion's end_io may submit (sq_lock) but never
+ * reaps this CQ, so cq_head, cq_phase and the batch are ours. The pass's
+ * first request is ended alone; those after it in one batch (q->batch),
+ * whose tags are freed together at the end of the pass: a pass of one pays
+ * nothing for the batch.
  * Inline, with the usual completion: the interrupt handler is its main
  * caller. */
 static inline __attribute__((always_inline)) int reap_cq_locked(struct nvme_queue *q)
@@ -612,7 +614,6 @@ static blk_status_t build_cmd(struct nvme_queue *q, struct nvme_ns *ns, struct r
 		return BLK_STS_NOTSUPP;
 	}
 }
-
 
 /*
  * The common case, built in place in the SQ: a read or write of one

@@ -119,7 +119,7 @@ struct nvme_ctrl {
 	uint64_t resets;
 	int resetting;                   /* a reset is running or scheduled */
 	bool dead;                       /* a reset failed: every I/O ends with an error */
-	bool stopping;                   /* being disabled: reaping rings no CQ doorbell */
+	bool stopping;                   /* being disabled (its CQ doorbells are off): no watchdog */
 	int abort_pending;               /* an Abort is scheduled for (abort_sqid, abort_cid) */
 	uint16_t abort_sqid, abort_cid;
 	uint64_t reset_at_ns;            /* nvme_reset_after: when; 0 = none */
