@@ -49,6 +49,11 @@ enum blk_eh_timer_return {
 };
 
 struct blk_mq_ops {
+	/* rq is in flight; last: the batch's final request (ring the doorbell).
+	 * BLK_STS_OK: the driver has it. BLK_STS_RESOURCE: it cannot take it
+	 * now, only while a quiesce of its queue is under way (e.g. a reset
+	 * that began after blk-mq's quiesce test): rq waits on the requeue list
+	 * for the unquiesce. Any other status fails rq. */
 	blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, struct request *rq, bool last);
 	/* Optional: a plugged list, linked by rq->next (NULL after the last),
 	 * whose first request is for hctx; later ones may be for other hctxs.

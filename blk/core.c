@@ -191,13 +191,23 @@ static bool plug_slow(const struct blk_plug *plug, uint64_t sector)
 }
 
 /* queue_rq refused the request: the batch ends here (ring for what it
- * accepted) and the request fails with the driver's status. */
+ * accepted) and the request fails with the driver's status, or with
+ * BLK_STS_RESOURCE (the driver cannot take it now, e.g. while its queue is
+ * quiesced for a reset) goes back on the requeue list, kicked again at once
+ * unless the queue is quiesced: then its unquiesce does it (pushed before
+ * the test, so one of the two sees it). */
 static void queue_rq_failed(struct request *rq, bool last, blk_status_t st)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
-	const struct blk_mq_ops *ops = hctx->q->mq_ops;
-	if (last && ops->commit_rqs)
-		ops->commit_rqs(hctx);
+	struct request_queue *q = hctx->q;
+	if (last && q->mq_ops->commit_rqs)
+		q->mq_ops->commit_rqs(hctx);
+	if (st == BLK_STS_RESOURCE) {
+		blk_mq_requeue_request(rq);
+		if (!blk_queue_quiesced(q))
+			blk_mq_kick_requeue_list(q);
+		return;
+	}
 	blk_mq_complete_request(rq, st);
 }
 

@@ -12,7 +12,7 @@
 #include "blk/gpt.h"
 #include "kernel/console.h"
 
-#define MAX_BDEVS 32
+#define MAX_BDEVS 256 /* 8 controllers of 16 namespaces, partitions beside */
 #define MAX_PARTS 16
 #define CACHE_LINE 64
 #define PAGE_BYTES 4096u

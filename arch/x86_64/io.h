@@ -5,14 +5,16 @@
  * - x86 keeps stores ordered with stores and loads with loads for WB memory, and
  *   uncached (UC) MMIO accesses are not reordered with each other, so plain
  *   volatile accesses are enough between two MMIO registers.
- * - Ordering normal memory (a queue entry in RAM) before an MMIO write (a
- *   doorbell) needs only a compiler barrier on x86, but we use wmb() (sfence)
- *   so write-combining buffers are drained too; callers say why at the call site.
+ * - Ordering normal memory (a queue entry in RAM, WB) before an MMIO write (a
+ *   doorbell) needs only a compiler barrier on x86: an uncached store is not
+ *   reordered with earlier stores.
  * - Between accesses to coherent DMA memory in RAM (WB: queue entries, shadow
- *   doorbells) the same rule makes a compiler barrier enough: dma_rmb() and
- *   dma_wmb(). A device reads and writes it through the caches' coherence, so
- *   it sees our stores in order and we see its in order. Not for a store
- *   followed by a load (that takes mb()), nor for WC memory.
+ *   doorbells) the same rule makes a compiler barrier enough.
+ *   So dma_rmb() and dma_wmb() are compiler barriers: a device reads and
+ *   writes that memory through the caches' coherence, so it sees our stores
+ *   in order and we see its in order. A store followed by a load that must
+ *   not pass it takes mb(); stores to write-combining memory (a frame buffer)
+ *   take wmb() (sfence) before anything that must see them.
  */
 #ifndef ARCH_IO_H
 #define ARCH_IO_H

@@ -153,7 +153,7 @@ static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
  * read here, each once): then nothing is written. */
 static inline __attribute__((always_inline)) void write_doorbell(struct nvme_queue *q, bool cq, uint16_t value)
 {
-	volatile uint32_t *shadow = cq ? q->shadow_cq : q->shadow_sq;
+	volatile uint32_t *shadow = cq ? __atomic_load_n(&q->shadow_cq, __ATOMIC_RELAXED) : q->shadow_sq;
 	if (shadow) {
 		uint16_t old = (uint16_t)*shadow;
 		*shadow = value;
@@ -179,9 +179,9 @@ static inline __attribute__((always_inline)) void ring_sq_at(struct nvme_queue *
 }
 
 /* The SQ doorbell for every entry written so far (sq_lock held). Callers
- * ring when they have added entries or may have (commit_rqs): the same tail
- * again costs nothing with shadow doorbells (EventIdx asks for no MMIO),
- * one redundant MMIO write without. */
+ * ring when they have added entries or may have (commit_rqs, not while the
+ * SQ is off): the same tail again costs nothing with shadow doorbells
+ * (EventIdx asks for no MMIO), one redundant MMIO write without. */
 static void ring_sq(struct nvme_queue *q) { ring_sq_at(q, q->sq_tail); }
 
 static inline uint16_t sq_next(struct nvme_queue *q, uint16_t tail);
@@ -339,6 +339,18 @@ static void cq_doorbells_off(struct nvme_ctrl *c)
 	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
 		__atomic_store_n(&c->queues[qid].shadow_cq, NULL, __ATOMIC_RELEASE);
 		__atomic_store_n(&c->queues[qid].cq_db, NULL, __ATOMIC_RELEASE);
+	}
+}
+
+/* Each I/O SQ's sq_off, under its lock: a CPU in queue_rq has it before or
+ * after, never half-way. */
+static void set_sq_off(struct nvme_ctrl *c, uint8_t off)
+{
+	for (unsigned qid = 1; qid <= c->nr_io; qid++) {
+		struct nvme_queue *q = &c->queues[qid];
+		uint64_t f = spin_lock_irqsave(&q->sq_lock);
+		q->sq_off = off;
+		spin_unlock_irqrestore(&q->sq_lock, f);
 	}
 }
 
@@ -675,6 +687,10 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	if (!rw_simple_shape(rq))
 		return false;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	if (__builtin_expect(q->sq_off, 0)) { /* queue_rq_general says what becomes of it */
+		spin_unlock_irqrestore(&q->sq_lock, f);
+		return false;
+	}
 	bool ok = sqe_rw_simple(q, ns, q->page_size, rq, q->sq_tail);
 	if (ok) {
 		uint16_t tail = sq_next(q, q->sq_tail);
@@ -686,7 +702,15 @@ static inline bool queue_rw_simple(struct nvme_queue *q, struct nvme_ns *ns, str
 	return ok;
 }
 
-/* Everything else: flush, discard, write zeroes, PRP lists, a dead controller. */
+/* A request the SQ does not take now (sq_off, read under sq_lock): back to
+ * blk-mq during a reset, failed on a dead controller. */
+static blk_status_t sq_off_status(const struct nvme_queue *q)
+{
+	return q->sq_off == NVME_SQ_DEAD ? BLK_STS_IOERR : BLK_STS_RESOURCE;
+}
+
+/* Everything else: flush, discard, write zeroes, PRP lists, a stopped or
+ * dead SQ. */
 __attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue *q, struct nvme_ns *ns,
 							       struct request *rq, bool last)
 {
@@ -694,10 +718,13 @@ __attribute__((noinline)) static blk_status_t queue_rq_general(struct nvme_queue
 	blk_status_t st = build_cmd(q, ns, rq, &sqe);
 	if (st)
 		return st;
-	if (q->ctrl->dead)
-		return BLK_STS_IOERR;
 	sqe.cid = ((struct nvme_cmd *)blk_mq_rq_to_pdu(rq))->cid;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	if (q->sq_off) {
+		st = sq_off_status(q);
+		spin_unlock_irqrestore(&q->sq_lock, f);
+		return st;
+	}
 	sq_push(q, &sqe);
 	if (last)
 		ring_sq(q);
@@ -709,7 +736,7 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 {
 	struct nvme_queue *q = hctx->driver_data;
 	struct nvme_ns *ns = rq->q->queuedata;
-	if (__builtin_expect(!q->dead, 1) && queue_rw_simple(q, ns, rq, last))
+	if (queue_rw_simple(q, ns, rq, last))
 		return BLK_STS_OK;
 	return queue_rq_general(q, ns, rq, last);
 }
@@ -721,11 +748,13 @@ static blk_status_t nvme_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request *rq, uint64_t now)
 {
 	struct nvme_queue *q = hctx->driver_data;
-	if (__builtin_expect(q->dead, 0))
-		return rq;
 	const struct nvme_ns *ns = hctx->q->queuedata; /* an hctx serves one request_queue */
 	uint32_t page_size = q->page_size;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
+	if (__builtin_expect(q->sq_off, 0)) { /* queue_rq tells blk-mq what to do with each */
+		spin_unlock_irqrestore(&q->sq_lock, f);
+		return rq;
+	}
 	uint16_t tail = q->sq_tail;
 	unsigned n = 0;
 	/* ->next read before the doorbell: the request is not ours after it */
@@ -742,11 +771,15 @@ static struct request *nvme_queue_rqs(struct blk_mq_hw_ctx *hctx, struct request
 	return rq;
 }
 
+/* The end of a batch whose last request did not go (refused, or parked by
+ * a quiesce): what the SQ took of it is rung. Not while it is off: a reset
+ * takes those entries back, and its doorbell must not be written then. */
 static void nvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct nvme_queue *q = hctx->driver_data;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	ring_sq(q);
+	if (!q->sq_off)
+		ring_sq(q);
 	spin_unlock_irqrestore(&q->sq_lock, f);
 }
 
@@ -1220,7 +1253,7 @@ static void quiesce_all(struct nvme_ctrl *c, bool on)
  * On the queue's cq_cpu if it has one (drain_queue_on_cpu). */
 static void drain_queue(struct nvme_queue *q)
 {
-	reap_cq(q); /* stopping is set: no CQ doorbell */
+	reap_cq(q); /* its CQ doorbells are off (cq_doorbells_off) */
 	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
 		struct request *rq = q->rqs[tag];
 		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||
@@ -1281,9 +1314,12 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	c->resets++;
 	quiesce_all(c, true);
 	__atomic_store_n(&c->stopping, true, __ATOMIC_RELEASE);
+	set_sq_off(c, NVME_SQ_STOPPED);
 	cq_doorbells_off(c);
-	/* every CPU is out of queue_rq (nothing new reaches the SQs) and out of
-	 * our interrupt handlers (none rings a CQ doorbell of a queue about to go) */
+	/* every CPU is out of queue_rq (nothing new reaches the SQs: a CPU that
+	 * passed blk-mq's quiesce test before it was set finds the SQ off) and
+	 * out of our interrupt handlers (none rings a CQ doorbell of a queue
+	 * about to go) */
 	smp_call_all(sync_cpu, NULL);
 	mmio_write32(&c->regs->cc, 0);
 	int err = wait_ready(c, false);
@@ -1297,13 +1333,12 @@ int nvme_reset_ctrl(struct nvme_ctrl *c)
 	if (err) {
 		kprintf("%s: reset failed (error %d): the controller is dead, its I/O fails\n", c->name, err);
 		c->dead = true;
-		for (unsigned qid = 1; qid <= c->nr_io; qid++) /* the copies submission looks at */
-			__atomic_store_n(&c->queues[qid].dead, true, __ATOMIC_RELEASE);
 	} else {
 		kprintf("%s: reset done, %u queues restored\n", c->name, c->nr_io);
 	}
 	__atomic_store_n(&c->stopping, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->resetting, 0, __ATOMIC_RELEASE);
+	set_sq_off(c, err ? NVME_SQ_DEAD : NVME_SQ_ON);
 	quiesce_all(c, false); /* the requeued requests go out again (or fail, if dead) */
 	return err;
 }
@@ -1391,7 +1426,9 @@ static void watchdog_queue(struct nvme_queue *q, uint64_t now)
 	if (now - q->wd_stuck_since < NVME_STALL_MS * MSEC)
 		return;
 	uint64_t f = spin_lock_irqsave(&q->sq_lock);
-	mmio_write32(q->sq_db, q->sq_tail); /* every entry before it is whole (sq_lock) */
+	volatile uint32_t *shadow = q->shadow_sq; /* the tail given last (NULL: none given in memory) */
+	if (shadow)
+		mmio_write32(q->sq_db, *shadow);
 	spin_unlock_irqrestore(&q->sq_lock, f);
 	/* on its CPU, in the tick, no reaper runs meanwhile; else under cq_lock.
 	 * A reset starting meanwhile may have turned the doorbell off. */

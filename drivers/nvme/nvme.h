@@ -55,7 +55,12 @@ struct nvme_queue {
 	 * -1: a poll queue, or a vector whose mask spans several CPUs (the
 	 * timeout check may run on another one): everyone takes cq_lock. */
 	int cq_cpu;
-	bool dead;                       /* ctrl->dead, copied: queue_rq's one test */
+	/* NVME_SQ_ON; NVME_SQ_STOPPED while a reset runs (a request comes back
+	 * to blk-mq with BLK_STS_RESOURCE, to go again after it); NVME_SQ_DEAD
+	 * once the controller is dead (it fails). Read under sq_lock: the
+	 * reset sets it, then waits for every CPU (sync_cpu), so nothing
+	 * writes the SQ or its doorbell after that. */
+	uint8_t sq_off;
 	struct blk_mq_tags *tags;        /* I/O queues: the hctx's tags */
 	/* the reap pass's tags, freed at its end; empty between passes */
 	struct blk_mq_comp_batch batch;
@@ -132,6 +137,8 @@ struct nvme_ctrl {
 };
 
 #define NVME_MAX_RETRIES 3
+
+enum { NVME_SQ_ON, NVME_SQ_STOPPED, NVME_SQ_DEAD };
 
 /* Commands the queue has sent since it was set up, and those that came back
  * (every CQE reaped but the bogus ones): from the positions the I/O path

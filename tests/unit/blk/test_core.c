@@ -51,6 +51,8 @@ static struct {
 	bool defer;                  /* keep requests for fake_complete*() */
 	blk_status_t queue_status;   /* what queue_rq returns */
 	unsigned fail_call;          /* 1-based: that call alone returns BLK_STS_IOERR */
+	unsigned busy_call;          /* 1-based: that call alone returns BLK_STS_RESOURCE, */
+	bool busy_quiesces;          /* having quiesced the queue first (a reset that began) */
 	unsigned doorbells;          /* queue_rq with last, plus commit_rqs */
 	struct call calls[MAX_CALLS];
 	unsigned nr_calls;
@@ -107,6 +109,11 @@ static blk_status_t fake_queue_rq(struct blk_mq_hw_ctx *hctx, struct request *rq
 	*c = (struct call){ .hctx = hctx, .rq = rq, .last = last, .op = rq->op, .flags = rq->cmd_flags,
 			    .sector = blk_rq_pos(rq), .bytes = blk_rq_bytes(rq),
 			    .nr_phys_segments = rq->nr_phys_segments, .nr_slices = rq->nr_slices };
+	if (fake.busy_call == fake.nr_calls) { /* not taken: nothing transferred */
+		if (fake.busy_quiesces)
+			blk_mq_quiesce_queue(rq->q);
+		return BLK_STS_RESOURCE;
+	}
 	fake_transfer(rq, c);
 	if (fake.fail_call == fake.nr_calls)
 		return BLK_STS_IOERR; /* refused: the doorbell is not rung for it */
@@ -1219,6 +1226,41 @@ static void test_queue_rq_error(void **state)
 	free(buf);
 }
 
+/* queue_rq saying BLK_STS_RESOURCE: the request goes again, at once when
+ * its queue is not quiesced, else when the quiesce ends; the bio ends once,
+ * with its data, and the tag is not lost. */
+static void test_queue_rq_busy(void **state)
+{
+	(void)state;
+	struct block_device *b = make_disk((struct dev_opts){ 0 });
+	uint8_t *buf = buf_alloc(4096, 6);
+	struct tio t;
+	fake.busy_call = 1;
+	tio_init(&t, b, REQ_OP_WRITE, 0, 8, 1, buf, 4096u);
+	submit_bio(&t.bio);
+	assert_int_equal(fake.nr_calls, 2); /* refused, then taken */
+	assert_int_equal(t.ends, 1);
+	assert_int_equal(t.status, BLK_STS_OK);
+	assert_memory_equal(fake.disk + 8 * SECTOR_SIZE, buf, 4096);
+
+	fake.nr_calls = 0;
+	fake.busy_call = 1;
+	fake.busy_quiesces = true;
+	memset(buf, 0x5a, 4096);
+	tio_init(&t, b, REQ_OP_WRITE, 0, 16, 1, buf, 4096u);
+	submit_bio(&t.bio);
+	assert_int_equal(fake.nr_calls, 1);
+	assert_int_equal(t.ends, 0); /* waits for the quiesce to end */
+	blk_mq_unquiesce_queue(b->q);
+	assert_int_equal(fake.nr_calls, 2);
+	assert_int_equal(t.ends, 1);
+	assert_int_equal(t.status, BLK_STS_OK);
+	assert_memory_equal(fake.disk + 16 * SECTOR_SIZE, buf, 4096);
+	assert_int_equal(b->q->requeues, 2);
+	assert_int_equal(blk_mq_tags_in_use(b->q->queue_hw_ctx[0]->tags), 0);
+	free(buf);
+}
+
 static void test_stats(void **state)
 {
 	(void)state;
@@ -1409,6 +1451,7 @@ int main(void)
 		cmocka_unit_test_setup(test_end_io_once_when_split, setup),
 		cmocka_unit_test_setup(test_first_error_wins, setup),
 		cmocka_unit_test_setup(test_queue_rq_error, setup),
+		cmocka_unit_test_setup(test_queue_rq_busy, setup),
 		cmocka_unit_test_setup(test_stats, setup),
 		cmocka_unit_test_setup(test_cpu_routing, setup),
 		cmocka_unit_test_setup(test_partition_offset, setup),

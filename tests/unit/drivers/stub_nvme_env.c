@@ -45,6 +45,8 @@ static struct {
 	struct smp_work *work_head, *work_tail;
 	bool in_pass;
 	bool irqs_lost;
+	void (*cross_call_hook)(unsigned n);
+	unsigned cross_calls;
 	char log[LOG_BYTES];
 	size_t log_len;
 } S;
@@ -172,9 +174,22 @@ bool stub_nvme_idle(void)
 unsigned this_cpu_id(void) { return blk_cpu(); }
 cpumask_t cpus_online_mask(void) { return cpumask_first_n(nr_cpus); }
 
+void stub_nvme_on_cross_call(void (*fn)(unsigned n))
+{
+	S.cross_call_hook = fn;
+	S.cross_calls = 0;
+}
+
+static void cross_call_done(void)
+{
+	if (S.cross_call_hook)
+		S.cross_call_hook(++S.cross_calls);
+}
+
 int smp_call_all(void (*fn)(void *), void *arg)
 {
 	fn(arg);
+	cross_call_done();
 	return 0;
 }
 
@@ -222,6 +237,7 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg)
 	stub_set_cpu(cpu);
 	fn(arg);
 	stub_set_cpu(was);
+	cross_call_done();
 	return 0;
 }
 

@@ -44,6 +44,11 @@ void stub_cmdline_set(const char *key, long v);
 uint64_t stub_now(void);
 void stub_advance(uint64_t ns);
 
+/* fn(n) runs after each smp_call_all and smp_call the driver makes (the
+ * n-th since this was set), on the caller's CPU: what another CPU might do
+ * at that point of, e.g., a reset. NULL: nothing. */
+void stub_nvme_on_cross_call(void (*fn)(unsigned n));
+
 /* One device pass, then the deferred work queued with smp_call_async.
  * Returns whether anything happened. */
 bool stub_nvme_idle(void);

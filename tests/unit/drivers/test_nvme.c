@@ -208,6 +208,9 @@ static void check_invariant(void)
 	}
 	for (unsigned i = 0; i < T.c->nr_ns; i++)
 		assert_int_equal(blk_mq_in_flight(T.c->ns[i].q), 0);
+	struct fake_nvme_stats st; /* no doorbell of a queue that did not exist, or beyond its ring */
+	fake_nvme_get_stats(T.f, &st);
+	assert_int_equal(st.bad_doorbells, 0);
 	if (!T.c->dead) /* what the device holds: only its Asynchronous Event Requests */
 		assert_int_equal(fake_nvme_outstanding(T.f), T.c->aers_outstanding);
 }
@@ -626,8 +629,22 @@ static void test_dead_device(void **state)
 	assert_true(stub_log_has("CSTS 0xffffffff: resetting"));
 	assert_true(stub_log_has("reset failed"));
 	assert_true(T.c->dead);
-	/* from now on I/O fails at once */
+	/* from now on I/O fails at once, and no doorbell is written for it */
+	uint64_t db[8];
+	for (unsigned qid = 1; qid <= T.c->nr_io; qid++)
+		db[qid] = ioq(qid)->doorbells;
 	assert_int_equal(rw(disk(0), REQ_OP_READ, 8, buf, 4096, false), BLK_STS_IOERR);
+	struct tio b[3]; /* a plugged batch too: queue_rqs, then commit_rqs for the failed end */
+	struct blk_plug plug;
+	blk_start_plug(&plug);
+	for (unsigned i = 0; i < 3; i++)
+		submit(&b[i], disk(0), REQ_OP_READ, 64 * i, buf, 4096);
+	blk_finish_plug(&plug);
+	run_until(b, 3, false);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(b[i].bio.status, BLK_STS_IOERR);
+	for (unsigned qid = 1; qid <= T.c->nr_io; qid++)
+		assert_int_equal(ioq(qid)->doorbells, db[qid]);
 	check_invariant();
 }
 
@@ -680,6 +697,79 @@ static void test_fatal_during_io(void **state)
 	assert_true(T.c->dead);
 	assert_int_equal(t.bio.status, BLK_STS_IOERR);
 	check_invariant();
+}
+
+/* I/O arriving while a reset runs, after each point where the reset waits
+ * for the other CPUs (stub_nvme_on_cross_call): the bio parks on blk-mq's
+ * requeue list (its queue is quiesced) and no doorbell is written for it
+ * (commit_rqs leaves a stopped SQ alone). A CPU that passed blk-mq's quiesce
+ * test just before the reset set it reaches queue_rq anyway: played here by
+ * handing the parked request to queue_rq, which must refuse it with
+ * BLK_STS_RESOURCE, touching nothing. After the reset the bio completes. */
+static struct {
+	struct tio t;
+	uint8_t *buf;
+	unsigned when; /* the cross call after which the bio comes */
+	blk_status_t direct;
+} R;
+
+static void io_during_reset(unsigned n)
+{
+	if (n != R.when)
+		return;
+	struct request_queue *q = disk(0)->q;
+	uint16_t tail[8];
+	for (unsigned qid = 1; qid <= T.c->nr_io; qid++)
+		tail[qid] = ioq(qid)->sq_tail;
+	submit(&R.t, disk(0), REQ_OP_READ, 24, R.buf, 4096);
+	assert_false(R.t.done);
+	struct llist_node *node = llist_take_all(&q->requeue_list);
+	assert_non_null(node);
+	assert_null(node->next);
+	struct request *rq = container_of(node, struct request, llnode);
+	__atomic_store_n(&rq->state, RQ_IN_FLIGHT, __ATOMIC_RELEASE); /* as blk-mq's dispatch does */
+	R.direct = q->mq_ops->queue_rq(rq->mq_hctx, rq, true);
+	blk_mq_requeue_request(rq); /* what blk-mq does with BLK_STS_RESOURCE while quiesced */
+	for (unsigned qid = 1; qid <= T.c->nr_io; qid++)
+		assert_int_equal(ioq(qid)->sq_tail, tail[qid]); /* no SQ took anything */
+}
+
+static void reset_with_io_at(unsigned when, bool shadow)
+{
+	if (!shadow)
+		T.cfg.oacs &= ~NVME_OACS_DBBUF_CONFIG;
+	attach_ok();
+	assert_int_equal(T.c->dbbuf != NULL, shadow);
+	unsigned order;
+	R.buf = dma_buf(4096, &order);
+	memset(&R.t, 0, sizeof(R.t));
+	R.when = when;
+	R.direct = BLK_STS_OK;
+	fill(fake_nvme_disk(T.f, 1) + 24 * 512, 4096, when);
+	stub_nvme_on_cross_call(io_during_reset);
+	assert_int_equal(nvme_reset_ctrl(T.c), 0);
+	stub_nvme_on_cross_call(NULL);
+	T.submitted--; /* the cross-call's submit counted itself; run_until counts its end */
+	T.submitted++;
+	assert_int_equal(R.direct, BLK_STS_RESOURCE);
+	run_until(&R.t, 1, false);
+	assert_int_equal(R.t.bio.status, BLK_STS_OK);
+	assert_memory_equal(R.buf, fake_nvme_disk(T.f, 1) + 24 * 512, 4096);
+	assert_int_equal(T.c->resets, 1);
+	check_invariant();
+}
+
+static void test_io_during_reset(void **state)
+{
+	(void)state;
+	/* cross calls of a reset on 2 CPUs: 1 and 2 are its syncs around the
+	 * disable, 3 and 4 the drains on each queue's CPU */
+	for (unsigned when = 1; when <= 4; when++)
+		for (int shadow = 1; shadow >= 0; shadow--) {
+			teardown(NULL);
+			setup(NULL);
+			reset_with_io_at(when, shadow);
+		}
 }
 
 /* Poll queues: no vector, completions reaped by submit_bio_wait's polling. */
@@ -922,6 +1012,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_poll_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_shadow_doorbell_kicked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_during_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_command_on_dead_device, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
