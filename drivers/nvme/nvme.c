@@ -856,7 +856,8 @@ static enum blk_eh_timer_return nvme_timeout(struct request *rq)
 		schedule_reset(c);
 		return BLK_EH_RESET_TIMER;
 	}
-	if (process_cq(q) && __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE) {
+	uint16_t cid = cmd->cid; /* moves on once this command is done with, even if rq goes out again at once */
+	if (process_cq(q) && (__atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE || cmd->cid != cid)) {
 		kprintf("%s: q%u: tag %d completed without an interrupt\n", c->name, q->qid, rq->tag);
 		return BLK_EH_DONE;
 	}
@@ -1256,9 +1257,8 @@ static void drain_queue(struct nvme_queue *q)
 	reap_cq(q); /* its CQ doorbells are off (cq_doorbells_off) */
 	for (unsigned tag = 0; tag < q->tags->nr_tags; tag++) {
 		struct request *rq = q->rqs[tag];
-		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q ||
-		    __atomic_load_n(&rq->state, __ATOMIC_ACQUIRE) == RQ_COMPLETE)
-			continue;
+		if (!blk_mq_tag_busy(q->tags, tag) || rq->mq_hctx->driver_data != q || !blk_mq_request_started(rq))
+			continue; /* free, another queue's, or not sent (a plug's, a requeued one) or done */
 		struct nvme_cmd *cmd = blk_mq_rq_to_pdu(rq);
 		q->reclaimed++;
 		cmd_retire(cmd); /* the controller is stopped: no CQE of it can come */

@@ -532,6 +532,45 @@ static void test_missed_interrupt(void **state)
 	check_invariant();
 }
 
+/* The same, when the completion the timeout reaps sends the next I/O at
+ * once from its end_io, on the request just freed (the CPU's cached tag):
+ * the timed-out command is done with (its cid moved on), so no Abort goes
+ * to the new one, which completes too. */
+static struct tio chained;
+static uint8_t *chained_buf;
+
+static void end_and_chain(struct bio *bio)
+{
+	tio_end(bio);
+	submit(&chained, disk(0), REQ_OP_READ, 16, chained_buf, 4096);
+}
+
+static void test_missed_interrupt_then_resubmit(void **state)
+{
+	(void)state;
+	attach_ok();
+	stub_nvme_lose_irqs(true);
+	unsigned order;
+	uint8_t *buf = dma_buf(4096, &order);
+	chained_buf = dma_buf(4096, &order);
+	struct tio first;
+	memset(&first, 0, sizeof(first));
+	first.vec = (struct bio_vec){ buf, blk_virt_to_phys(buf), 4096 };
+	bio_init(&first.bio, disk(0), REQ_OP_READ, 0, 8, &first.vec, 1);
+	first.bio.end_io = end_and_chain;
+	first.bio.private = &first;
+	T.submitted++;
+	submit_bio(&first.bio);
+	run_until(&first, 1, true);
+	assert_ptr_equal(chained.bio.bdev, disk(0)); /* submitted from the end_io */
+	run_until(&chained, 1, true);
+	assert_int_equal(first.bio.status, BLK_STS_OK);
+	assert_int_equal(chained.bio.status, BLK_STS_OK);
+	assert_int_equal(ioq(1)->aborts, 0);
+	assert_int_equal(T.c->resets, 0);
+	check_invariant();
+}
+
 /* A vector with one CPU in its mask: the CQ is that CPU's (cq_cpu), its
  * interrupt takes no lock, and every other reaper runs there: a poll from
  * another CPU leaves the CQ alone, one from cq_cpu reaps it; a reset started
@@ -1004,6 +1043,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_sqid_and_sqhead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_completion_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_interrupt_then_resubmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cq_cpu_reapers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unabortable_reset_requeue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_lost_then_reset, setup, teardown),
